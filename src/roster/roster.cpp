@@ -1,0 +1,130 @@
+// The Roster container: columns, the id index and the derived size column.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
+#include <functional>
+
+#include "subsidy/roster.hpp"
+
+namespace subsidy {
+
+namespace {
+uint64_t id_hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+}  // namespace
+
+const Column* Roster::find(std::string_view name) const {
+  for (const Column& column : columns_) {
+    if (column.name() == name) return &column;
+  }
+  return nullptr;
+}
+
+const Column& Roster::column(std::string_view name) const {
+  const Column* found = find(name);
+  assert(found != nullptr && "Roster::column: no such column");
+  return *found;
+}
+
+size_t Roster::memory_bytes() const {
+  size_t bytes = rows_by_id_hash_.capacity() * sizeof(int32_t);
+  for (const Column& column : columns_) bytes += column.memory_bytes();
+  return bytes;
+}
+
+Status Roster::add_column(Column column) {
+  if (find(column.name()) != nullptr) {
+    return invalid_argument(fmt::format("column \"{}\" is given twice", column.name()));
+  }
+  if (columns_.empty()) {
+    num_rows_ = column.size();
+  } else if (column.size() != num_rows_) {
+    return internal_error(fmt::format("column \"{}\" has {} rows, the roster {}", column.name(),
+                                      column.size(), num_rows_));
+  }
+  columns_.push_back(std::move(column));
+  return Status::Ok();
+}
+
+// Sorting (hash, row) pairs is far cheaper than sorting by the ids themselves, which share long
+// prefixes (unified social credit codes start with the region); equal hashes are rare and are
+// resolved by comparing the ids.
+std::optional<std::pair<RowIndex, RowIndex>> Roster::build_id_index() {
+  const Column* ids = find("id");
+  assert(ids != nullptr && ids->type() == ColumnType::kText);
+  std::vector<std::pair<uint64_t, int32_t>> keyed(static_cast<size_t>(num_rows_));
+  for (RowIndex row_idx = 0; row_idx < num_rows_; ++row_idx) {
+    keyed[row_idx] = {id_hash(ids->text(row_idx)), static_cast<int32_t>(row_idx)};
+  }
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    const int order = ids->text(a.second).compare(ids->text(b.second));
+    if (order != 0) return order < 0;
+    return a.second < b.second;
+  });
+  std::optional<std::pair<RowIndex, RowIndex>> duplicate;
+  for (size_t idx = 1; idx < keyed.size(); ++idx) {
+    if (keyed[idx].first == keyed[idx - 1].first &&
+        ids->text(keyed[idx].second) == ids->text(keyed[idx - 1].second)) {
+      const std::pair<RowIndex, RowIndex> pair{keyed[idx - 1].second, keyed[idx].second};
+      if (!duplicate || pair.second < duplicate->second) duplicate = pair;
+    }
+  }
+  rows_by_id_hash_.resize(keyed.size());
+  for (size_t idx = 0; idx < keyed.size(); ++idx) rows_by_id_hash_[idx] = keyed[idx].second;
+  return duplicate;
+}
+
+std::optional<RowIndex> Roster::find_row(std::string_view id) const {
+  const Column* ids = find("id");
+  if (ids == nullptr) return std::nullopt;
+  const uint64_t hash = id_hash(id);
+  auto it = std::lower_bound(rows_by_id_hash_.begin(), rows_by_id_hash_.end(), hash,
+                             [&](int32_t row, uint64_t key) { return id_hash(ids->text(row)) < key; });
+  for (; it != rows_by_id_hash_.end() && id_hash(ids->text(*it)) == hash; ++it) {
+    if (ids->text(*it) == id) return *it;
+  }
+  return std::nullopt;
+}
+
+Status Roster::add_size_column() {
+  if (find("size") != nullptr) {
+    return invalid_argument(
+        "column \"size\" is derived from industry, employees, revenue and assets; rename the "
+        "file's own size column");
+  }
+  const Column* industry = find("industry");
+  const Column* employees = find("employees");
+  const Column* revenue = find("revenue");
+  const Column* assets = find("assets");
+  Column size("size", ColumnType::kString);
+  // Codes equal the SizeClass values, so later stages may compare codes with the enum.
+  for (const SizeClass cls : {SizeClass::kLarge, SizeClass::kMedium, SizeClass::kSmall,
+                              SizeClass::kMicro, SizeClass::kUnclassified}) {
+    size.dictionary_for_build().intern(size_class_name(cls));
+  }
+  size.reserve(num_rows_);
+  auto money_at = [](const Column* column, RowIndex row_idx) -> std::optional<Money> {
+    if (column == nullptr || column->is_null(row_idx)) return std::nullopt;
+    return Money::from_fen(column->int64s()[row_idx]);
+  };
+  for (RowIndex row_idx = 0; row_idx < num_rows_; ++row_idx) {
+    std::optional<SizeClass> cls;
+    if (industry != nullptr && industry->is_valid(row_idx)) {
+      std::optional<int64_t> staff;
+      if (employees != nullptr && employees->is_valid(row_idx)) {
+        staff = employees->int64s()[row_idx];
+      }
+      cls = classify_size(industry->dictionary().value(industry->int32s()[row_idx]), staff,
+                          money_at(revenue, row_idx), money_at(assets, row_idx));
+    }
+    if (cls) {
+      size.append_string(size_class_name(*cls));
+    } else {
+      size.append_null();
+    }
+  }
+  return add_column(std::move(size));
+}
+
+}  // namespace subsidy
