@@ -109,15 +109,30 @@ class Column {
   // --- building (used by loaders and generators) ---
   void reserve(RowIndex rows, size_t text_bytes = 0);
   void append_null();
-  void append_int64(int64_t value);
-  void append_int32(int32_t value);  // kDate
+  // Inline: called once per cell while loading millions of rows.
+  void append_int64(int64_t value) {  // kMoney, kInteger, kRate, kBool
+    int64s_.push_back(value);
+    push_validity(true);
+  }
+  void append_int32(int32_t value) {  // kDate
+    int32s_.push_back(value);
+    push_validity(true);
+  }
   void append_string(std::string_view value);  // kString (interned) and kText
   // kTags: `codes` already interned in dictionary_for_build(); duplicates are dropped here.
   void append_tags(std::span<const int32_t> codes);
   Dictionary& dictionary_for_build() { return *dictionary_; }
 
  private:
-  void push_validity(bool valid);
+  void push_validity(bool valid) {
+    if ((size_ & 63) == 0) validity_.push_back(0);
+    if (valid) {
+      validity_.back() |= uint64_t{1} << (size_ & 63);
+    } else {
+      ++null_count_;
+    }
+    ++size_;
+  }
 
   std::string name_;
   ColumnType type_;

@@ -96,7 +96,45 @@ Money Money::operator*(int64_t factor) const {
   return Money(out);
 }
 
+namespace {
+
+// The common cell, "42000000.00": yuan with at most 16 integer digits and at most two decimals.
+// Anything else (and every error) goes through the general scan, which gives the same value.
+bool parse_plain_yuan(std::string_view text, int64_t* fen) {
+  size_t pos = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  pos += negative ? 1 : 0;
+  const size_t digits_start = pos;
+  int64_t yuan = 0;
+  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+    yuan = yuan * 10 + (text[pos] - '0');
+    ++pos;
+  }
+  const size_t digit_count = pos - digits_start;
+  if (digit_count == 0 || digit_count > 16) return false;
+  int64_t cents = 0;
+  if (pos < text.size()) {
+    if (text[pos] != '.') return false;
+    const size_t fraction = text.size() - pos - 1;
+    if (fraction == 0 || fraction > 2) return false;
+    for (size_t at = pos + 1; at < text.size(); ++at) {
+      if (text[at] < '0' || text[at] > '9') return false;
+      cents = cents * 10 + (text[at] - '0');
+    }
+    if (fraction == 1) cents *= 10;
+  }
+  const int64_t magnitude = yuan * 100 + cents;
+  *fen = negative ? -magnitude : magnitude;
+  return true;
+}
+
+}  // namespace
+
 Result<Money> parse_money(std::string_view text, const ParseMoneyOptions& options) {
+  int64_t fast_fen;
+  if (options.plain_unit == Unit::kYuan && parse_plain_yuan(text, &fast_fen)) {
+    return Money::from_fen(fast_fen);
+  }
   internal::DecimalText decimal;
   const auto error = internal::scan_decimal(text, options.allow_thousands_separators, &decimal);
   auto malformed = [&] {

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <functional>
 
+#include "common/hash.hpp"
+
 #include "subsidy/roster.hpp"
 
 namespace subsidy {
@@ -12,7 +14,7 @@ namespace {
 constexpr std::string_view kTypeNames[] = {"text", "string", "money", "integer",
                                            "rate", "bool",   "date",  "tags"};
 
-size_t hash_of(std::string_view value) { return std::hash<std::string_view>{}(value); }
+size_t hash_of(std::string_view value) { return internal::hash_bytes(value); }
 }  // namespace
 
 std::string_view column_type_name(ColumnType type) {
@@ -94,16 +96,6 @@ void Column::reserve(RowIndex rows, size_t text_bytes) {
   }
 }
 
-void Column::push_validity(bool valid) {
-  if ((size_ & 63) == 0) validity_.push_back(0);
-  if (valid) {
-    validity_.back() |= uint64_t{1} << (size_ & 63);
-  } else {
-    ++null_count_;
-  }
-  ++size_;
-}
-
 void Column::append_null() {
   switch (type_) {
     case ColumnType::kMoney:
@@ -116,19 +108,6 @@ void Column::append_null() {
     case ColumnType::kTags: offsets_.push_back(offsets_.back()); break;
   }
   push_validity(false);
-}
-
-void Column::append_int64(int64_t value) {
-  assert(type_ == ColumnType::kMoney || type_ == ColumnType::kInteger ||
-         type_ == ColumnType::kRate || type_ == ColumnType::kBool);
-  int64s_.push_back(value);
-  push_validity(true);
-}
-
-void Column::append_int32(int32_t value) {
-  assert(type_ == ColumnType::kDate);
-  int32s_.push_back(value);
-  push_validity(true);
 }
 
 void Column::append_string(std::string_view value) {

@@ -5,12 +5,32 @@
 #include <cassert>
 #include <functional>
 
+#include "common/hash.hpp"
+
 #include "subsidy/roster.hpp"
 
 namespace subsidy {
 
 namespace {
-uint64_t id_hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+uint64_t id_hash(std::string_view id) { return internal::hash_bytes(id); }
+
+struct KeyedRow {
+  uint64_t key;
+  int32_t row;
+};
+
+// Stable least-significant-digit radix sort on the 64-bit key, eight bits a pass: linear time, and
+// rows with equal keys keep their order.
+void radix_sort(std::vector<KeyedRow>& items) {
+  std::vector<KeyedRow> scratch(items.size());
+  for (int shift = 0; shift < 64; shift += 8) {
+    size_t counts[257] = {};
+    for (const KeyedRow& item : items) ++counts[((item.key >> shift) & 0xFF) + 1];
+    for (int digit = 0; digit < 256; ++digit) counts[digit + 1] += counts[digit];
+    for (const KeyedRow& item : items) scratch[counts[(item.key >> shift) & 0xFF]++] = item;
+    items.swap(scratch);
+  }
+}
 }  // namespace
 
 const Column* Roster::find(std::string_view name) const {
@@ -46,32 +66,35 @@ Status Roster::add_column(Column column) {
   return Status::Ok();
 }
 
-// Sorting (hash, row) pairs is far cheaper than sorting by the ids themselves, which share long
-// prefixes (unified social credit codes start with the region); equal hashes are rare and are
-// resolved by comparing the ids.
+// Sorting rows by the hash of their id is far cheaper than sorting by the ids themselves, which
+// share long prefixes (unified social credit codes start with the region); rows whose hashes are
+// equal are few, and their ids are compared one by one.
 std::optional<std::pair<RowIndex, RowIndex>> Roster::build_id_index() {
   const Column* ids = find("id");
   assert(ids != nullptr && ids->type() == ColumnType::kText);
-  std::vector<std::pair<uint64_t, int32_t>> keyed(static_cast<size_t>(num_rows_));
+  std::vector<KeyedRow> keyed(static_cast<size_t>(num_rows_));
   for (RowIndex row_idx = 0; row_idx < num_rows_; ++row_idx) {
     keyed[row_idx] = {id_hash(ids->text(row_idx)), static_cast<int32_t>(row_idx)};
   }
-  std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first < b.first;
-    const int order = ids->text(a.second).compare(ids->text(b.second));
-    if (order != 0) return order < 0;
-    return a.second < b.second;
-  });
+  radix_sort(keyed);
   std::optional<std::pair<RowIndex, RowIndex>> duplicate;
-  for (size_t idx = 1; idx < keyed.size(); ++idx) {
-    if (keyed[idx].first == keyed[idx - 1].first &&
-        ids->text(keyed[idx].second) == ids->text(keyed[idx - 1].second)) {
-      const std::pair<RowIndex, RowIndex> pair{keyed[idx - 1].second, keyed[idx].second};
-      if (!duplicate || pair.second < duplicate->second) duplicate = pair;
+  for (size_t group = 0; group < keyed.size();) {
+    size_t group_end = group + 1;
+    while (group_end < keyed.size() && keyed[group_end].key == keyed[group].key) ++group_end;
+    // Rows within a group are ascending (the sort is stable), so the first match for each later
+    // row is its earliest twin.
+    for (size_t later = group + 1; later < group_end; ++later) {
+      for (size_t earlier = group; earlier < later; ++earlier) {
+        if (ids->text(keyed[earlier].row) != ids->text(keyed[later].row)) continue;
+        const std::pair<RowIndex, RowIndex> pair{keyed[earlier].row, keyed[later].row};
+        if (!duplicate || pair.second < duplicate->second) duplicate = pair;
+        break;
+      }
     }
+    group = group_end;
   }
   rows_by_id_hash_.resize(keyed.size());
-  for (size_t idx = 0; idx < keyed.size(); ++idx) rows_by_id_hash_[idx] = keyed[idx].second;
+  for (size_t idx = 0; idx < keyed.size(); ++idx) rows_by_id_hash_[idx] = keyed[idx].row;
   return duplicate;
 }
 

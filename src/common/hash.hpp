@@ -1,0 +1,33 @@
+// Internal: a fast, non-cryptographic hash for short strings (ids, dictionary values).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace subsidy::internal {
+
+// Eight bytes at a time with a multiply-xorshift mix (the finalizer of SplitMix64). Quality is
+// ample for hash tables and for sorting ids by hash; it is not stable across versions on purpose.
+inline uint64_t hash_bytes(std::string_view text) {
+  uint64_t hash = 0x9E3779B97F4A7C15ULL ^ text.size();
+  const char* data = text.data();
+  size_t left = text.size();
+  auto mix = [](uint64_t value) {
+    value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    value = (value ^ (value >> 27)) * 0x94D049BB133111EBULL;
+    return value ^ (value >> 31);
+  };
+  while (left >= 8) {
+    uint64_t word;
+    std::memcpy(&word, data, 8);
+    hash = mix(hash ^ word);
+    data += 8;
+    left -= 8;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, data, left);
+  return mix(hash ^ tail ^ (uint64_t{left} << 56));
+}
+
+}  // namespace subsidy::internal
