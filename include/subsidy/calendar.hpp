@@ -63,6 +63,7 @@ int quarter_of(Date date);  // 1..4
 // over the days of that fiscal year. Fiscal years are calendar years (start_month 1) unless a plan
 // says otherwise; a fiscal year starting in month m runs from the 1st of m to the day before the
 // 1st of m a year later. Dec 31 of a calendar fiscal year gives {365, 365} or {366, 366}.
+// start_month outside 1..12 throws std::invalid_argument.
 struct FiscalProgress {
   int days_elapsed = 0;
   int days_in_year = 0;

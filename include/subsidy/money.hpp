@@ -110,14 +110,15 @@ struct ParseMoneyOptions {
 // Parses "1234.5", "-20", "1_000", "50万", "8.1亿", "67893.05万", "0.5万". `_` may stand only between
 // two digits of the integer part. More precision than a fen, an empty text, a sign without digits,
 // spaces, exponents or anything else is an error whose message quotes the text:
-//   invalid amount "12a": expected digits, '.', '_', 万 or 亿
+//   invalid amount "12a": expected a number of yuan such as 1234.5, 1_000, 50万 or 8.1亿
 //   amount "12.345" is finer than a fen
-//   amount "9亿亿" ...
+//   amount "99999999999999999999" is out of range
 Result<Money> parse_money(std::string_view text, const ParseMoneyOptions& options = {});
 
 // "1234.50", "-0.05": yuan with exactly two decimals (awards.csv, pools.csv).
 std::string format_yuan(Money amount);
-// "67893.05万" / "8.10亿": for reports, rounded to `decimals` (0..6 for wan, 0..8 for yi) by `mode`.
+// "67893.05万" / "8.10亿": for reports, rounded to `decimals` (0..6 for wan, 0..10 for yi: down
+// to the fen) by `mode`; other decimals throw std::invalid_argument.
 std::string format_wan(Money amount, int decimals = 2, RoundingMode mode = RoundingMode::kHalfUp);
 std::string format_yi(Money amount, int decimals = 2, RoundingMode mode = RoundingMode::kHalfUp);
 

@@ -33,6 +33,29 @@ namespace subsidy {
 // The one row-index type of the project.
 using RowIndex = int64_t;
 
+namespace internal {
+// Column buffers of 256 KiB and more are mapped directly (and from 2 MiB on huge pages): loading a
+// million-row roster otherwise spends a good part of its time in page faults, and keeps memory
+// it has freed.
+void* allocate_column_buffer(size_t bytes);
+void free_column_buffer(void* buffer, size_t bytes) noexcept;
+
+template <class T>
+struct ColumnAllocator {
+  using value_type = T;
+  ColumnAllocator() = default;
+  template <class U>
+  ColumnAllocator(const ColumnAllocator<U>&) {}  // NOLINT(google-explicit-constructor)
+  T* allocate(size_t count) { return static_cast<T*>(allocate_column_buffer(count * sizeof(T))); }
+  void deallocate(T* buffer, size_t count) noexcept { free_column_buffer(buffer, count * sizeof(T)); }
+  template <class U>
+  bool operator==(const ColumnAllocator<U>&) const { return true; }
+};
+}  // namespace internal
+
+template <class T>
+using ColumnVector = std::vector<T, internal::ColumnAllocator<T>>;
+
 // What a column holds and how it is stored:
 //   kText      plain strings (id, name): chars + offsets
 //   kString    dictionary-encoded strings (region, industry, size, extra text): int32 codes
@@ -89,8 +112,13 @@ class Column {
   const Dictionary& dictionary() const { return *dictionary_; }
   // kText.
   std::string_view text(RowIndex row_idx) const {
-    return std::string_view(chars_.data() + offsets_[row_idx],
-                            offsets_[row_idx + 1] - offsets_[row_idx]);
+    // offsets_[r + 1] is (chunk, end of row r in it); row r begins where row r - 1 ended when
+    // both are in the same chunk, else at the chunk's start.
+    const uint64_t end = offsets_[row_idx + 1];
+    const uint64_t begin = offsets_[row_idx];
+    const uint64_t chunk = end >> kChunkShift;
+    const uint64_t begin_at = (begin >> kChunkShift) == chunk ? begin & kOffsetMask : 0;
+    return std::string_view(text_chunks_[chunk].data() + begin_at, (end & kOffsetMask) - begin_at);
   }
   // kTags: the codes of the row's tags in the order written, without duplicates.
   std::span<const int32_t> tags(RowIndex row_idx) const {
@@ -102,7 +130,7 @@ class Column {
   std::string format_value(RowIndex row_idx) const;
 
   // Bytes of text held (kText), for sizing buffers.
-  size_t text_bytes() const { return chars_.size(); }
+  size_t text_bytes() const;
   // Bytes held by the column's buffers (capacity), for memory reports.
   size_t memory_bytes() const;
 
@@ -119,11 +147,19 @@ class Column {
     push_validity(true);
   }
   void append_string(std::string_view value);  // kString (interned) and kText
+  void append_code(int32_t code) {  // kString: a code already in dictionary_for_build()
+    int32s_.push_back(code);
+    push_validity(true);
+  }
   // kTags: `codes` already interned in dictionary_for_build(); duplicates are dropped here.
   void append_tags(std::span<const int32_t> codes);
   Dictionary& dictionary_for_build() { return *dictionary_; }
+  // Appends the rows of `other` (same name and type), re-coding its dictionary into this one,
+  // and releases other's buffers.
+  void append_column(Column&& other);
 
  private:
+  void append_validity(const Column& other);
   void push_validity(bool valid) {
     if ((size_ & 63) == 0) validity_.push_back(0);
     if (valid) {
@@ -138,12 +174,17 @@ class Column {
   ColumnType type_;
   RowIndex size_ = 0;
   RowIndex null_count_ = 0;
-  std::vector<uint64_t> validity_;
-  std::vector<int64_t> int64s_;
-  std::vector<int32_t> int32s_;
-  std::vector<char> chars_;
-  std::vector<uint64_t> offsets_;
-  std::vector<int32_t> tag_codes_;
+  ColumnVector<uint64_t> validity_;
+  ColumnVector<int64_t> int64s_;
+  ColumnVector<int32_t> int32s_;
+  // kText keeps its characters in chunks (one per part of a file loaded in parallel, so appending
+  // the parts moves buffers instead of copying them); offsets_ then hold (chunk << 48) | end.
+  // kTags: offsets_ index tag_codes_ directly.
+  static constexpr int kChunkShift = 48;
+  static constexpr uint64_t kOffsetMask = (uint64_t{1} << kChunkShift) - 1;
+  std::vector<ColumnVector<char>> text_chunks_;
+  ColumnVector<uint64_t> offsets_;
+  ColumnVector<int32_t> tag_codes_;
   std::unique_ptr<Dictionary> dictionary_;
 };
 
@@ -188,7 +229,7 @@ class Roster {
  private:
   RowIndex num_rows_ = 0;
   std::vector<Column> columns_;
-  std::vector<int32_t> rows_by_id_hash_;  // row indices sorted by (hash of id, id)
+  ColumnVector<int32_t> rows_by_id_hash_;  // row indices sorted by the hash of their id
 };
 
 // How to read the columns of a roster file. Standard columns (SPEC §4) and their usual Chinese
@@ -221,12 +262,17 @@ struct LoadOptions {
   // When set, a bad row is written there (the original row, then line, column, reason) instead of
   // failing the load. Duplicate ids and bad headers still fail the load.
   std::string rejects_path;
+  // Threads for a large UTF-8 file (0: every core). Results are the same for any count.
+  int threads = 0;
+  // A UTF-8 file is cut into parts of about this size, loaded in parallel and appended in order.
+  int64_t bytes_per_part = int64_t{16} << 20;
 };
 
 struct LoadReport {
   RowIndex rows_loaded = 0;
   RowIndex rows_rejected = 0;
   int64_t bytes_read = 0;
+  int parts = 0;  // parts the file was loaded in (1: sequentially)
 };
 
 // Loads a roster CSV. Errors name the file, the 1-based line, the column and the reason:

@@ -115,12 +115,19 @@ std::optional<int> whole_months_between(Date from, Date to) {
 int quarter_of(Date date) { return (date.month() - 1) / 3 + 1; }
 
 FiscalProgress fiscal_year_progress(Date as_of, int start_month) {
+  if (start_month < 1 || start_month > 12) {
+    throw std::invalid_argument("fiscal_year_progress: start_month must be 1..12");
+  }
   const auto ymd = to_ymd(as_of.serial());
   const int year = ymd.year;
   const int start_year = ymd.month >= start_month ? year : year - 1;
-  const Date start = *Date::from_ymd(start_year, start_month, 1);
-  const Date next_start = *Date::from_ymd(start_year + 1, start_month, 1);
-  return FiscalProgress{as_of.serial() - start.serial() + 1, next_start.serial() - start.serial()};
+  const uint32_t start = greg::gregorian_calendar::day_number(greg::greg_year_month_day(
+      static_cast<unsigned short>(start_year), static_cast<unsigned short>(start_month), 1));
+  // A fiscal year holds a Feb 29 when it starts on or before Feb of a leap year, or after Feb of
+  // a year followed by a leap year. Counted, not constructed, so that the year 9999 works too.
+  const bool has_leap_day = start_month <= 2 ? is_leap_year(start_year) : is_leap_year(start_year + 1);
+  const int elapsed = static_cast<int>(kEpochDayNumber + as_of.serial() - start) + 1;
+  return FiscalProgress{elapsed, has_leap_day ? 366 : 365};
 }
 
 }  // namespace subsidy

@@ -161,9 +161,11 @@ Result<Money> parse_money(std::string_view text, const ParseMoneyOptions& option
   const Int128 numerator = decimal.mantissa * scale_fen;
   const Int128 denominator = internal::pow10(decimal.fraction_digits);
   if (numerator % denominator != 0) return too_fine();
-  const Int128 fen = numerator / denominator;
-  if (fen > INT64_MAX) return out_of_range(fmt::format("amount \"{}\" is out of range", text));
-  return Money::from_fen(static_cast<int64_t>(decimal.negative ? -fen : fen));
+  const Int128 fen = decimal.negative ? -(numerator / denominator) : numerator / denominator;
+  if (fen > INT64_MAX || fen < INT64_MIN) {
+    return out_of_range(fmt::format("amount \"{}\" is out of range", text));
+  }
+  return Money::from_fen(static_cast<int64_t>(fen));
 }
 
 namespace {

@@ -89,19 +89,21 @@ Result<Rate> parse_rate(std::string_view text) {
   if (decimal.fraction_digits + divisor_digits > 9) {
     return invalid_argument(fmt::format("rate \"{}\" is finer than 9 decimal places", text));
   }
-  const Int128 nanos =
+  const Int128 magnitude =
       decimal.mantissa * internal::pow10(9 - decimal.fraction_digits - divisor_digits);
-  if (decimal.digit_count > internal::kMaxDigits || nanos > INT64_MAX) {
+  const Int128 nanos = decimal.negative ? -magnitude : magnitude;
+  if (decimal.digit_count > internal::kMaxDigits || nanos > INT64_MAX || nanos < INT64_MIN) {
     return out_of_range(fmt::format("rate \"{}\" is out of range", text));
   }
-  return Rate::from_nanos(static_cast<int64_t>(decimal.negative ? -nanos : nanos));
+  return Rate::from_nanos(static_cast<int64_t>(nanos));
 }
 
 std::string format_rate(Rate rate) {
   const bool negative = rate.nanos() < 0;
   const uint64_t magnitude = negative ? uint64_t{0} - static_cast<uint64_t>(rate.nanos())
                                       : static_cast<uint64_t>(rate.nanos());
-  std::string out = (negative ? "-" : "") + std::to_string(magnitude / Rate::kScale);
+  std::string out = negative ? "-" : "";
+  out += std::to_string(magnitude / Rate::kScale);
   uint64_t fraction = magnitude % Rate::kScale;
   if (fraction == 0) return out;
   std::string digits = fmt::format("{:09}", fraction);

@@ -1,7 +1,12 @@
 // Column storage and the string dictionary.
 #include <fmt/format.h>
 
+#include <sys/mman.h>
+
 #include <cassert>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <functional>
 
 #include "common/hash.hpp"
@@ -29,6 +34,56 @@ Result<ColumnType> parse_column_type(std::string_view text) {
       "unknown column type \"{}\"; expected string, text, money, integer, rate, bool, date or tags",
       text));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Column buffers
+
+namespace internal {
+
+// Large buffers are mapped directly rather than taken from malloc: a freed mapping goes back to
+// the system at once, where malloc's arenas (one per loading thread) would keep it, and a roster
+// loaded in parts frees and reallocates most of its size while it appends them.
+constexpr size_t kMapThreshold = size_t{256} << 10;
+constexpr size_t kPage = size_t{4} << 10;
+constexpr size_t kHugePage = size_t{2} << 20;
+
+size_t mapped_size(size_t bytes) { return (bytes + kPage - 1) / kPage * kPage; }
+
+void* allocate_column_buffer(size_t bytes) {
+  if (bytes < kMapThreshold) {
+    void* buffer = std::malloc(bytes == 0 ? 1 : bytes);
+    if (buffer == nullptr) throw std::bad_alloc();
+    return buffer;
+  }
+  const size_t size = mapped_size(bytes);
+  if (size < kHugePage) {
+    void* buffer = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buffer == MAP_FAILED) throw std::bad_alloc();
+    return buffer;
+  }
+  // Map a huge page more than needed, keep the 2 MiB-aligned part, and ask for huge pages there.
+  const size_t padded = size + kHugePage;
+  void* mapping = mmap(nullptr, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<uintptr_t>(mapping);
+  const uintptr_t aligned = (start + kHugePage - 1) / kHugePage * kHugePage;
+  if (aligned > start) munmap(mapping, aligned - start);
+  const uintptr_t tail = aligned + size;
+  const uintptr_t mapping_end = start + padded;
+  if (mapping_end > tail) munmap(reinterpret_cast<void*>(tail), mapping_end - tail);
+  madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);  // a hint only
+  return reinterpret_cast<void*>(aligned);
+}
+
+void free_column_buffer(void* buffer, size_t bytes) noexcept {
+  if (bytes < kMapThreshold) {
+    std::free(buffer);
+  } else {
+    munmap(buffer, mapped_size(bytes));
+  }
+}
+
+}  // namespace internal
 
 // ---------------------------------------------------------------------------------------------
 // Dictionary: open addressing over codes, at most half full.
@@ -76,6 +131,7 @@ void Dictionary::rehash() {
 Column::Column(std::string name, ColumnType type)
     : name_(std::move(name)), type_(type), dictionary_(std::make_unique<Dictionary>()) {
   if (type_ == ColumnType::kText || type_ == ColumnType::kTags) offsets_.push_back(0);
+  if (type_ == ColumnType::kText) text_chunks_.emplace_back();
 }
 
 void Column::reserve(RowIndex rows, size_t text_bytes) {
@@ -90,7 +146,7 @@ void Column::reserve(RowIndex rows, size_t text_bytes) {
     case ColumnType::kString: int32s_.reserve(count); break;
     case ColumnType::kText:
       offsets_.reserve(count + 1);
-      chars_.reserve(text_bytes);
+      text_chunks_.back().reserve(text_bytes);
       break;
     case ColumnType::kTags: offsets_.reserve(count + 1); break;
   }
@@ -115,8 +171,9 @@ void Column::append_string(std::string_view value) {
     int32s_.push_back(dictionary_->intern(value));
   } else {
     assert(type_ == ColumnType::kText);
-    chars_.insert(chars_.end(), value.begin(), value.end());
-    offsets_.push_back(chars_.size());
+    ColumnVector<char>& chunk = text_chunks_.back();
+    chunk.insert(chunk.end(), value.begin(), value.end());
+    offsets_.push_back(((text_chunks_.size() - 1) << kChunkShift) | chunk.size());
   }
   push_validity(true);
 }
@@ -131,6 +188,69 @@ void Column::append_tags(std::span<const int32_t> codes) {
   }
   offsets_.push_back(tag_codes_.size());
   push_validity(true);
+}
+
+// Appends other's validity bits a word at a time, shifted to where this column's bits end.
+void Column::append_validity(const Column& other) {
+  const int shift = static_cast<int>(size_ & 63);
+  const RowIndex total = size_ + other.size_;
+  validity_.resize(static_cast<size_t>((total + 63) / 64), 0);
+  const size_t first_word = static_cast<size_t>(size_ / 64);
+  for (size_t word = 0; word < other.validity_.size(); ++word) {
+    uint64_t bits = other.validity_[word];
+    const RowIndex rows_in_word = std::min<RowIndex>(64, other.size_ - static_cast<RowIndex>(word) * 64);
+    if (rows_in_word < 64) bits &= (uint64_t{1} << rows_in_word) - 1;
+    validity_[first_word + word] |= bits << shift;
+    if (shift != 0 && first_word + word + 1 < validity_.size()) {
+      validity_[first_word + word + 1] |= bits >> (64 - shift);
+    }
+  }
+  size_ = total;
+  null_count_ += other.null_count_;
+}
+
+void Column::append_column(Column&& other) {
+  assert(other.type_ == type_);
+  append_validity(other);
+  std::vector<int32_t> code_map;
+  if (type_ == ColumnType::kString || type_ == ColumnType::kTags) {
+    code_map.resize(static_cast<size_t>(other.dictionary_->size()));
+    for (int32_t code = 0; code < other.dictionary_->size(); ++code) {
+      code_map[code] = dictionary_->intern(other.dictionary_->value(code));
+    }
+  }
+  switch (type_) {
+    case ColumnType::kMoney:
+    case ColumnType::kInteger:
+    case ColumnType::kRate:
+    case ColumnType::kBool:
+      int64s_.insert(int64s_.end(), other.int64s_.begin(), other.int64s_.end());
+      break;
+    case ColumnType::kDate:
+      int32s_.insert(int32s_.end(), other.int32s_.begin(), other.int32s_.end());
+      break;
+    case ColumnType::kString:
+      for (const int32_t code : other.int32s_) int32s_.push_back(code < 0 ? code : code_map[code]);
+      break;
+    case ColumnType::kText: {
+      // Move other's chunks over, renumbered after ours: no characters are copied.
+      const uint64_t first_chunk = text_chunks_.size();
+      for (ColumnVector<char>& chunk : other.text_chunks_) text_chunks_.push_back(std::move(chunk));
+      for (size_t idx = 1; idx < other.offsets_.size(); ++idx) {
+        offsets_.push_back(other.offsets_[idx] + (first_chunk << kChunkShift));
+      }
+      break;
+    }
+    case ColumnType::kTags: {
+      const uint64_t base = tag_codes_.size();
+      for (const int32_t code : other.tag_codes_) tag_codes_.push_back(code_map[code]);
+      for (size_t idx = 1; idx < other.offsets_.size(); ++idx) {
+        offsets_.push_back(base + other.offsets_[idx]);
+      }
+      break;
+    }
+  }
+  other = Column(other.name_, other.type_);
 }
 
 std::string Column::format_value(RowIndex row_idx) const {
@@ -155,10 +275,18 @@ std::string Column::format_value(RowIndex row_idx) const {
   return "";
 }
 
+size_t Column::text_bytes() const {
+  size_t bytes = 0;
+  for (const ColumnVector<char>& chunk : text_chunks_) bytes += chunk.size();
+  return bytes;
+}
+
 size_t Column::memory_bytes() const {
-  return validity_.capacity() * sizeof(uint64_t) + int64s_.capacity() * sizeof(int64_t) +
-         int32s_.capacity() * sizeof(int32_t) + chars_.capacity() +
-         offsets_.capacity() * sizeof(uint64_t) + tag_codes_.capacity() * sizeof(int32_t);
+  size_t bytes = validity_.capacity() * sizeof(uint64_t) + int64s_.capacity() * sizeof(int64_t) +
+                 int32s_.capacity() * sizeof(int32_t) + offsets_.capacity() * sizeof(uint64_t) +
+                 tag_codes_.capacity() * sizeof(int32_t);
+  for (const ColumnVector<char>& chunk : text_chunks_) bytes += chunk.capacity();
+  return bytes;
 }
 
 }  // namespace subsidy

@@ -10,12 +10,18 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include "common/csv.hpp"
+#include "common/parallel.hpp"
+#include "roster/sme_size.hpp"
 #include "money/decimal_text.hpp"
 #include "subsidy/roster.hpp"
 
@@ -41,7 +47,9 @@ class ByteSource {
 
 class MemorySource final : public ByteSource {
  public:
-  explicit MemorySource(std::string_view data) : data_(data) {}
+  // `size_hint`: the bytes expected (for sizing buffers); -1 for all of `data`.
+  MemorySource(std::string_view data, int64_t size_hint)
+      : data_(data), size_hint_(size_hint >= 0 ? size_hint : static_cast<int64_t>(data.size())) {}
   Result<size_t> read(char* destination, size_t max) override {
     const size_t count = std::min(max, data_.size() - position_);
     std::memcpy(destination, data_.data() + position_, count);
@@ -49,13 +57,15 @@ class MemorySource final : public ByteSource {
     return count;
   }
   int64_t input_consumed() const override { return static_cast<int64_t>(position_); }
-  int64_t input_size() const override { return static_cast<int64_t>(data_.size()); }
+  int64_t input_size() const override { return size_hint_; }
 
  private:
   std::string_view data_;
+  int64_t size_hint_;
   size_t position_ = 0;
 };
 
+// Reads a file from where its FILE* stands; `size` is the bytes expected (for sizing buffers).
 class FileSource final : public ByteSource {
  public:
   FileSource(FILE* file, std::string path, int64_t size)
@@ -206,12 +216,18 @@ bool valid_utf8(const unsigned char* p, const unsigned char* end) {
 
 class CsvScanner {
  public:
-  CsvScanner(ByteSource* source, std::string file_name, bool check_utf8)
-      : source_(source), file_name_(std::move(file_name)), check_utf8_(check_utf8),
-        buffer_(kChunkBytes) {}
+  // `at_file_start`: the stream begins the file, so a UTF-8 byte order mark there is skipped.
+  CsvScanner(ByteSource* source, bool check_utf8, bool at_file_start)
+      : source_(source), check_utf8_(check_utf8), started_(!at_file_start), buffer_(kChunkBytes) {}
 
-  // Reads the next record; false at the end of the input or on a fatal error (then *fatal is set).
+  // Reads the next record; false at the end of the input or on a fatal error (then *fatal is set,
+  // and fatal_line() is the line it names, or 0 when the message is complete as it is).
   bool next(Record* record, Status* fatal);
+  int64_t fatal_line() const { return fatal_line_; }
+  // Bytes of the stream consumed by the records read so far (a BOM included).
+  int64_t position() const { return position_; }
+  // The line the next record starts on, counting from 1 at the start of the stream.
+  int64_t line() const { return line_; }
   int64_t bytes_scanned() const { return bytes_scanned_; }
   int64_t bytes_filled() const { return bytes_filled_; }
 
@@ -221,16 +237,17 @@ class CsvScanner {
   Status fill();
 
   ByteSource* source_;
-  std::string file_name_;
   bool check_utf8_;
+  bool started_;  // past the point where a BOM could be
   std::vector<char> buffer_;
   size_t begin_ = 0;  // first byte not yet consumed
   size_t end_ = 0;    // end of the bytes read
   bool eof_ = false;
-  bool started_ = false;
   int64_t line_ = 1;
   int64_t bytes_scanned_ = 0;
   int64_t bytes_filled_ = 0;
+  int64_t position_ = 0;
+  int64_t fatal_line_ = 0;
 };
 
 Status CsvScanner::fill() {
@@ -241,8 +258,8 @@ Status CsvScanner::fill() {
   }
   if (end_ == buffer_.size()) {
     if (buffer_.size() >= kMaxRecordBytes) {
-      return invalid_argument(
-          fmt::format("{}:{}: a record longer than 64 MiB (an unclosed quote?)", file_name_, line_));
+      fatal_line_ = line_;
+      return invalid_argument("a record longer than 64 MiB (an unclosed quote?)");
     }
     buffer_.resize(buffer_.size() * 2);
   }
@@ -253,7 +270,10 @@ Status CsvScanner::fill() {
   bytes_filled_ += static_cast<int64_t>(count);
   if (!started_ && end_ >= 3) {
     started_ = true;
-    if (std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) begin_ = 3;  // UTF-8 BOM
+    if (std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) {  // UTF-8 BOM
+      begin_ = 3;
+      position_ = 3;
+    }
   } else if (!started_ && eof_) {
     started_ = true;
   }
@@ -427,8 +447,8 @@ bool CsvScanner::next(Record* record, Status* fatal) {
     }
     record->line = line_;
     if (record->row_error == "unterminated quoted field") {
-      *fatal = invalid_argument(
-          fmt::format("{}:{}: unterminated quoted field", file_name_, line_));
+      fatal_line_ = line_;
+      *fatal = invalid_argument("unterminated quoted field");
       return false;
     }
     const char* start = buffer_.data() + begin_;
@@ -440,6 +460,7 @@ bool CsvScanner::next(Record* record, Status* fatal) {
       record->row_error = "invalid UTF-8 (for a GBK file, load it with --encoding gbk)";
     }
     bytes_scanned_ += static_cast<int64_t>(record_end - begin_);
+    position_ += static_cast<int64_t>(record_end - begin_);
     begin_ = record_end;
     for (Field& field : record->fields) {
       if (!field.escaped) continue;
@@ -600,99 +621,188 @@ Column infer_column(const Column& raw, Unit unit) {
   return column;
 }
 
-// Writes rejected rows to `<path>.tmp`, renamed to `path` only when the load succeeds.
-class RejectsWriter {
- public:
-  explicit RejectsWriter(std::string path) : path_(std::move(path)) {}
-  ~RejectsWriter() {
-    if (file_ != nullptr) {
-      std::fclose(file_);
-      std::remove((path_ + ".tmp").c_str());
-    }
-  }
-  bool enabled() const { return !path_.empty(); }
+// ---------------------------------------------------------------------------------------------
+// Loading a part of the file
+//
+// A large UTF-8 file is cut into parts at line ends and the parts are loaded on several threads,
+// each into columns of its own; the parts are then appended in file order. A cut is a guess: a
+// line end may sit inside a quoted field. Each part therefore stops at the first record that
+// starts at or past its end, and the guess is confirmed when that is exactly where the next part
+// began; otherwise the file is loaded again as one part. Part 0 starts after the header, so by
+// induction every confirmed part starts on a true record boundary. Lines, errors and rejects are
+// kept relative to the part and numbered once the parts before it are known.
 
-  Status open(const std::vector<std::string>& header) {
-    file_ = std::fopen((path_ + ".tmp").c_str(), "wb");
-    if (file_ == nullptr) {
-      return io_error(fmt::format("cannot write rejects file {}: {}", path_, std::strerror(errno)));
-    }
-    std::string line;
-    for (const std::string& name : header) {
-      internal::append_csv_field(line, name);
-      line.push_back(',');
-    }
-    line += "line,column,reason\n";
-    return write(line);
-  }
-
-  Status reject(const Record& record, int64_t line, std::string_view column,
-                std::string_view reason) {
-    std::string out;
-    for (const Field& field : record.fields) {
-      internal::append_csv_field(out, field.view());
-      out.push_back(',');
-    }
-    out += std::to_string(line);
-    out.push_back(',');
-    internal::append_csv_field(out, column);
-    out.push_back(',');
-    internal::append_csv_field(out, reason);
-    out.push_back('\n');
-    ++count_;
-    return write(out);
-  }
-
-  Status commit() {
-    const bool ok = std::fclose(file_) == 0;
-    file_ = nullptr;
-    if (!ok || std::rename((path_ + ".tmp").c_str(), path_.c_str()) != 0) {
-      return io_error(fmt::format("cannot write rejects file {}: {}", path_, std::strerror(errno)));
-    }
-    return Status::Ok();
-  }
-  int64_t count() const { return count_; }
-
- private:
-  Status write(const std::string& text) {
-    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
-      return io_error(fmt::format("cannot write rejects file {}: {}", path_, std::strerror(errno)));
-    }
-    return Status::Ok();
-  }
-  std::string path_;
-  FILE* file_ = nullptr;
-  int64_t count_ = 0;
+struct RowProblem {
+  int64_t line = 0;  // relative to the part's first line
+  std::string column;
+  std::string reason;
 };
+
+struct RejectedRow {
+  std::string fields;  // the original fields as CSV, each followed by a comma
+  RowProblem problem;
+};
+
+struct PartOutput {
+  std::vector<Column> columns;  // in file order
+  std::vector<uint32_t> row_lines;  // relative line of each loaded row
+  std::vector<RejectedRow> rejected;
+  std::optional<RowProblem> error;  // the first bad row, when rejects are not collected
+  Status fatal;
+  int64_t fatal_line = 0;  // relative; 0 when the fatal message is complete
+  int64_t end_position = 0;
+  int64_t lines = 0;  // line ends consumed
+};
+
+// Sizes the column buffers once from the first rows, so that a million-row part neither
+// reallocates nor leaves doubling slack behind. Scanned bytes are after transcoding and the
+// source's bytes before it, so the estimate goes through the ratio of the two.
+RowIndex reserve_from_sample(const ByteSource& source, const CsvScanner& scanner, RowIndex rows,
+                             int64_t part_length, std::vector<Column>& columns) {
+  const double input_size =
+      static_cast<double>(part_length >= 0 ? part_length : source.input_size());
+  const double input_consumed = static_cast<double>(source.input_consumed());
+  const double produced = static_cast<double>(scanner.bytes_filled());
+  const double scanned = static_cast<double>(scanner.bytes_scanned());
+  if (input_size <= 0 || input_consumed <= 0 || scanned <= 0) return rows;
+  const double growth = input_size * produced / (scanned * input_consumed);
+  if (growth <= 1.0) return rows;
+  const auto expected_rows = static_cast<RowIndex>(static_cast<double>(rows) * growth * 1.02) + 64;
+  for (Column& column : columns) {
+    column.reserve(expected_rows,
+                   static_cast<size_t>(static_cast<double>(column.text_bytes()) * growth * 1.05));
+  }
+  return expected_rows;
+}
+
+void load_part(CsvScanner& scanner, const ByteSource& source,
+               const std::vector<FileColumn>& file_columns, bool collect_rejects,
+               int64_t part_length, PartOutput* out) {
+  const size_t width = file_columns.size();
+  for (const FileColumn& column : file_columns) out->columns.emplace_back(column.name, column.type);
+  const size_t id_index = static_cast<size_t>(
+      std::find_if(file_columns.begin(), file_columns.end(),
+                   [](const FileColumn& column) { return column.name == "id"; }) -
+      file_columns.begin());
+  std::vector<Cell> cells(width);
+  std::vector<int32_t> tag_codes;
+  Record record;
+  RowIndex rows = 0;
+  constexpr RowIndex kSampleRows = 4096;
+  const int64_t first_line = scanner.line();
+  while (true) {
+    if (part_length >= 0 && scanner.position() >= part_length) break;
+    if (!scanner.next(&record, &out->fatal)) {
+      if (!out->fatal.ok()) {
+        out->fatal_line = scanner.fatal_line() > 0 ? scanner.fatal_line() - first_line + 1 : 0;
+      }
+      break;
+    }
+    const int64_t line = record.line - first_line + 1;
+    // A line with nothing on it is not a row.
+    if (record.row_error.empty() && record.fields.size() == 1 && record.fields[0].size == 0 &&
+        !record.fields[0].quoted) {
+      continue;
+    }
+    RowProblem problem;
+    if (!record.row_error.empty()) {
+      problem.reason = record.row_error;
+    } else if (record.fields.size() != width) {
+      problem.reason = fmt::format("expected {} fields, found {}", width, record.fields.size());
+    } else {
+      for (size_t col_idx = 0; col_idx < width; ++col_idx) {
+        Status cell_status =
+            parse_cell(file_columns[col_idx], record.fields[col_idx], &cells[col_idx]);
+        if (!cell_status.ok()) {
+          problem.column = file_columns[col_idx].name;
+          problem.reason = cell_status.message();
+          break;
+        }
+      }
+      if (problem.reason.empty() && !cells[id_index].valid) {
+        problem.column = "id";
+        problem.reason = "empty id";
+      }
+    }
+    if (!problem.reason.empty()) {
+      problem.line = line;
+      if (!collect_rejects) {
+        out->error = std::move(problem);
+        break;
+      }
+      RejectedRow rejected;
+      for (const Field& field : record.fields) {
+        internal::append_csv_field(rejected.fields, field.view());
+        rejected.fields.push_back(',');
+      }
+      rejected.problem = std::move(problem);
+      out->rejected.push_back(std::move(rejected));
+      continue;
+    }
+    for (size_t col_idx = 0; col_idx < width; ++col_idx) {
+      const Cell& cell = cells[col_idx];
+      Column& column = out->columns[col_idx];
+      if (column.type() == ColumnType::kTags) {
+        // An empty tags cell is the empty set, not null.
+        tag_codes.clear();
+        std::string_view rest = cell.text;
+        while (!rest.empty()) {
+          const size_t cut = rest.find(';');
+          const std::string_view tag = trim(rest.substr(0, cut));
+          if (!tag.empty()) tag_codes.push_back(column.dictionary_for_build().intern(tag));
+          rest = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 1);
+        }
+        column.append_tags(tag_codes);
+      } else if (!cell.valid) {
+        column.append_null();
+      } else {
+        switch (column.type()) {
+          case ColumnType::kText:
+          case ColumnType::kString: column.append_string(cell.text); break;
+          case ColumnType::kDate: column.append_int32(cell.int32); break;
+          default: column.append_int64(cell.int64); break;
+        }
+      }
+    }
+    out->row_lines.push_back(static_cast<uint32_t>(line));
+    ++rows;
+    if (rows == kSampleRows) {
+      out->row_lines.reserve(static_cast<size_t>(
+          reserve_from_sample(source, scanner, rows, part_length, out->columns)));
+    }
+  }
+  out->end_position = scanner.position();
+  out->lines = scanner.line() - first_line;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The loader
 
 class RosterLoader {
  public:
-  RosterLoader(ByteSource* source, const LoadOptions& options, std::string file_name)
-      : source_(source),
-        options_(options),
-        file_name_(std::move(file_name)),
-        scanner_(source, file_name_, options.encoding == Encoding::kUtf8),
-        rejects_(options.rejects_path) {}
+  RosterLoader(const LoadOptions& options, std::string file_name)
+      : options_(options), file_name_(std::move(file_name)) {}
 
-  Result<Roster> load(LoadReport* report);
+  // Reads the header row from `scanner` and resolves the file's columns.
+  Status read_header(CsvScanner& scanner);
+  // Finishes the load from parts already read, in file order, whose first lines are given.
+  Result<Roster> finish(std::vector<PartOutput>& parts, const std::vector<int64_t>& first_lines,
+                        LoadReport* report, int64_t bytes_read);
+
+  const std::vector<FileColumn>& file_columns() const { return file_columns_; }
+  int64_t header_lines() const { return header_lines_; }
+  int64_t header_end() const { return header_end_; }
 
  private:
-  Status read_header();
   Status resolve_header(const std::vector<std::string>& header);
-  void reserve_from_sample(RowIndex rows_so_far);
   std::string where(int64_t line) const { return fmt::format("{}:{}", file_name_, line); }
 
-  ByteSource* source_;
   const LoadOptions& options_;
   std::string file_name_;
-  CsvScanner scanner_;
-  RejectsWriter rejects_;
   std::vector<FileColumn> file_columns_;
-  std::vector<Column> columns_;
   std::vector<std::string> header_;
+  int64_t header_lines_ = 1;
+  int64_t header_end_ = 0;
 };
 
 Status RosterLoader::resolve_header(const std::vector<std::string>& header) {
@@ -749,7 +859,6 @@ Status RosterLoader::resolve_header(const std::vector<std::string>& header) {
                                             earlier + 1, col_idx + 1, column.name));
       }
     }
-    columns_.emplace_back(column.name, column.type);
     file_columns_.push_back(std::move(column));
   }
   for (size_t spec_idx = 0; spec_idx < spec_used.size(); ++spec_idx) {
@@ -767,159 +876,254 @@ Status RosterLoader::resolve_header(const std::vector<std::string>& header) {
   return Status::Ok();
 }
 
-Status RosterLoader::read_header() {
+
+Status RosterLoader::read_header(CsvScanner& scanner) {
   Record record;
   Status fatal;
-  if (!scanner_.next(&record, &fatal)) {
-    if (!fatal.ok()) return fatal;
+  if (!scanner.next(&record, &fatal)) {
+    if (!fatal.ok()) {
+      return scanner.fatal_line() > 0
+                 ? invalid_argument(fmt::format("{}: {}", where(scanner.fatal_line()),
+                                                fatal.message()))
+                 : fatal;
+    }
     return invalid_argument(fmt::format("{}: empty file: expected a header row", file_name_));
   }
   if (!record.row_error.empty()) {
     return invalid_argument(fmt::format("{}: {}", where(record.line), record.row_error));
   }
   for (const Field& field : record.fields) header_.emplace_back(field.view());
+  header_lines_ = scanner.line() - 1;
+  header_end_ = scanner.position();
   return resolve_header(header_);
 }
 
-// Sizes the column buffers once from the first rows, so that a million-row load neither
-// reallocates nor leaves doubling slack behind. Scanned bytes are after transcoding; the source's
-// bytes are before it, so the estimate goes through the ratio of the two.
-void RosterLoader::reserve_from_sample(RowIndex rows_so_far) {
-  const double input_size = static_cast<double>(source_->input_size());
-  const double input_consumed = static_cast<double>(source_->input_consumed());
-  const double produced = static_cast<double>(scanner_.bytes_filled());
-  const double scanned = static_cast<double>(scanner_.bytes_scanned());
-  if (input_size <= 0 || input_consumed <= 0 || scanned <= 0) return;
-  const double growth = input_size * produced / (scanned * input_consumed);
-  if (growth <= 1.0) return;
-  const auto expected_rows = static_cast<RowIndex>(static_cast<double>(rows_so_far) * growth * 1.02) + 64;
-  for (Column& column : columns_) {
-    const auto text_bytes = static_cast<size_t>(static_cast<double>(column.text_bytes()) * growth * 1.05);
-    column.reserve(expected_rows, text_bytes);
+// Writes the rejects file whole, to `<path>.tmp` renamed into place, so that a failed load never
+// leaves a half-written one.
+Status write_rejects(const std::string& path, const std::vector<std::string>& header,
+                     const std::vector<PartOutput>& parts, const std::vector<int64_t>& first_lines) {
+  const std::string temporary = path + ".tmp";
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(temporary.c_str(), "wb"), &std::fclose);
+  auto failed = [&] {
+    std::remove(temporary.c_str());
+    return io_error(fmt::format("cannot write rejects file {}: {}", path, std::strerror(errno)));
+  };
+  if (!file) return failed();
+  std::string text;
+  for (const std::string& name : header) {
+    internal::append_csv_field(text, name);
+    text.push_back(',');
   }
+  text += "line,column,reason\n";
+  for (size_t part_idx = 0; part_idx < parts.size(); ++part_idx) {
+    for (const RejectedRow& row : parts[part_idx].rejected) {
+      text += row.fields;
+      text += std::to_string(first_lines[part_idx] + row.problem.line - 1);
+      text.push_back(',');
+      internal::append_csv_field(text, row.problem.column);
+      text.push_back(',');
+      internal::append_csv_field(text, row.problem.reason);
+      text.push_back('\n');
+    }
+  }
+  if (std::fwrite(text.data(), 1, text.size(), file.get()) != text.size() ||
+      std::fclose(file.release()) != 0) {
+    return failed();
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed();
+  return Status::Ok();
 }
 
-Result<Roster> RosterLoader::load(LoadReport* report) {
-  SUBSIDY_RETURN_IF_ERROR(read_header());
-  if (rejects_.enabled()) SUBSIDY_RETURN_IF_ERROR(rejects_.open(header_));
-
-  const size_t width = file_columns_.size();
-  const size_t id_index = static_cast<size_t>(
-      std::find_if(file_columns_.begin(), file_columns_.end(),
-                   [](const FileColumn& column) { return column.name == "id"; }) -
-      file_columns_.begin());
-  std::vector<Cell> cells(width);
-  std::vector<int32_t> tag_codes;
-  std::vector<uint32_t> row_lines;
-  Record record;
-  Status fatal;
-  RowIndex rows = 0;
-  constexpr RowIndex kSampleRows = 4096;
-  while (scanner_.next(&record, &fatal)) {
-    const int64_t line = record.line;
-    // A line with nothing on it is not a row.
-    if (record.row_error.empty() && record.fields.size() == 1 && record.fields[0].size == 0 &&
-        !record.fields[0].quoted) {
-      continue;
-    }
-    std::string column_name;
-    Status problem;
-    if (!record.row_error.empty()) {
-      problem = invalid_argument(record.row_error);
-    } else if (record.fields.size() != width) {
-      problem = invalid_argument(
-          fmt::format("expected {} fields, found {}", width, record.fields.size()));
-    } else {
-      for (size_t col_idx = 0; col_idx < width; ++col_idx) {
-        Status cell_status =
-            parse_cell(file_columns_[col_idx], record.fields[col_idx], &cells[col_idx]);
-        if (!cell_status.ok()) {
-          problem = std::move(cell_status);
-          column_name = file_columns_[col_idx].name;
-          break;
-        }
+Result<Roster> RosterLoader::finish(std::vector<PartOutput>& parts,
+                                    const std::vector<int64_t>& first_lines, LoadReport* report,
+                                    int64_t bytes_read) {
+  // The first problem in file order fails the load.
+  for (size_t part_idx = 0; part_idx < parts.size(); ++part_idx) {
+    const PartOutput& part = parts[part_idx];
+    if (part.error) {
+      const int64_t line = first_lines[part_idx] + part.error->line - 1;
+      if (part.error->column.empty()) {
+        return invalid_argument(fmt::format("{}: {}", where(line), part.error->reason));
       }
-      if (problem.ok() && !cells[id_index].valid) {
-        problem = invalid_argument("empty id");
-        column_name = "id";
-      }
+      return invalid_argument(
+          fmt::format("{}: column {}: {}", where(line), part.error->column, part.error->reason));
     }
-    if (!problem.ok()) {
-      if (!rejects_.enabled()) {
-        if (column_name.empty()) {
-          return invalid_argument(fmt::format("{}: {}", where(line), problem.message()));
-        }
-        return invalid_argument(
-            fmt::format("{}: column {}: {}", where(line), column_name, problem.message()));
-      }
-      SUBSIDY_RETURN_IF_ERROR(rejects_.reject(record, line, column_name, problem.message()));
-      continue;
+    if (!part.fatal.ok()) {
+      if (part.fatal_line == 0) return part.fatal;
+      return invalid_argument(fmt::format(
+          "{}: {}", where(first_lines[part_idx] + part.fatal_line - 1), part.fatal.message()));
     }
-    for (size_t col_idx = 0; col_idx < width; ++col_idx) {
-      const Cell& cell = cells[col_idx];
-      Column& column = columns_[col_idx];
-      if (column.type() == ColumnType::kTags) {
-        // An empty tags cell is the empty set, not null.
-        tag_codes.clear();
-        std::string_view rest = cell.text;
-        while (!rest.empty()) {
-          const size_t cut = rest.find(';');
-          const std::string_view tag = trim(rest.substr(0, cut));
-          if (!tag.empty()) tag_codes.push_back(column.dictionary_for_build().intern(tag));
-          rest = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 1);
-        }
-        column.append_tags(tag_codes);
-      } else if (!cell.valid) {
-        column.append_null();
-      } else {
-        switch (column.type()) {
-          case ColumnType::kText:
-          case ColumnType::kString: column.append_string(cell.text); break;
-          case ColumnType::kDate: column.append_int32(cell.int32); break;
-          default: column.append_int64(cell.int64); break;
-        }
-      }
-    }
-    row_lines.push_back(static_cast<uint32_t>(line));
-    ++rows;
-    if (rows == kSampleRows) reserve_from_sample(rows);
   }
-  if (!fatal.ok()) return fatal;
 
+  // Append the parts column by column, releasing each part's column as it is copied, so the peak
+  // is the roster plus a column or two rather than two whole rosters (text moves, uncopied).
   Roster roster;
-  for (size_t col_idx = 0; col_idx < width; ++col_idx) {
-    if (file_columns_[col_idx].inferred) {
-      SUBSIDY_RETURN_IF_ERROR(
-          roster.add_column(infer_column(columns_[col_idx], file_columns_[col_idx].unit)));
-    } else {
-      SUBSIDY_RETURN_IF_ERROR(roster.add_column(std::move(columns_[col_idx])));
+  RowIndex rows = 0;
+  int64_t rejected = 0;
+  for (const PartOutput& part : parts) {
+    rows += static_cast<RowIndex>(part.row_lines.size());
+    rejected += static_cast<int64_t>(part.rejected.size());
+  }
+  std::vector<std::optional<Column>> merged(file_columns_.size());
+  internal::parallel_for(file_columns_.size(), options_.threads, [&](size_t col_idx) {
+    Column column = std::move(parts[0].columns[col_idx]);
+    if (parts.size() > 1) {
+      Column whole(column.name(), column.type());
+      whole.reserve(rows);
+      whole.append_column(std::move(column));
+      for (size_t part_idx = 1; part_idx < parts.size(); ++part_idx) {
+        whole.append_column(std::move(parts[part_idx].columns[col_idx]));
+      }
+      column = std::move(whole);
     }
+    if (file_columns_[col_idx].inferred) column = infer_column(column, file_columns_[col_idx].unit);
+    merged[col_idx] = std::move(column);
+  });
+  for (std::optional<Column>& column : merged) {
+    SUBSIDY_RETURN_IF_ERROR(roster.add_column(std::move(*column)));
   }
-  if (const auto duplicate = roster.build_id_index()) {
+
+  // The id index and the size column read different columns: build them side by side.
+  std::optional<std::pair<RowIndex, RowIndex>> duplicate;
+  std::optional<Column> size;
+  internal::parallel_for(2, options_.threads, [&](size_t task) {
+    if (task == 0) {
+      duplicate = roster.build_id_index();
+    } else {
+      size = internal::size_column_of(roster);
+    }
+  });
+  if (duplicate) {
+    // Rows are numbered across the parts in order; find each row's part to name its line.
+    auto line_of = [&](RowIndex row) {
+      for (size_t part_idx = 0; part_idx < parts.size(); ++part_idx) {
+        const auto count = static_cast<RowIndex>(parts[part_idx].row_lines.size());
+        if (row < count) return first_lines[part_idx] + parts[part_idx].row_lines[row] - 1;
+        row -= count;
+      }
+      return int64_t{0};
+    };
     return invalid_argument(fmt::format("{}: duplicate id \"{}\" (first on line {})",
-                                        where(row_lines[duplicate->second]),
+                                        where(line_of(duplicate->second)),
                                         roster.column("id").text(duplicate->first),
-                                        row_lines[duplicate->first]));
+                                        line_of(duplicate->first)));
   }
-  SUBSIDY_RETURN_IF_ERROR(roster.add_size_column());
-  if (rejects_.enabled()) SUBSIDY_RETURN_IF_ERROR(rejects_.commit());
+  SUBSIDY_RETURN_IF_ERROR(roster.add_column(std::move(*size)));
+  if (!options_.rejects_path.empty()) {
+    SUBSIDY_RETURN_IF_ERROR(write_rejects(options_.rejects_path, header_, parts, first_lines));
+  }
   if (report != nullptr) {
     report->rows_loaded = rows;
-    report->rows_rejected = rejects_.count();
-    report->bytes_read = source_->input_consumed();
+    report->rows_rejected = rejected;
+    report->bytes_read = bytes_read;
+    report->parts = static_cast<int>(parts.size());
   }
   return roster;
 }
 
-Result<Roster> load_from(std::unique_ptr<ByteSource> source, const LoadOptions& options,
-                         LoadReport* report, const std::string& file_name) {
+// Opens the input at a byte offset; `length` is the part's expected size (-1: to the end).
+using SourceFactory =
+    std::function<Result<std::unique_ptr<ByteSource>>(int64_t offset, int64_t length)>;
+
+Result<Roster> load_sequential(const SourceFactory& open_at, const LoadOptions& options,
+                               LoadReport* report, const std::string& file_name) {
+  SUBSIDY_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_at(0, -1));
   if (options.encoding == Encoding::kGbk) {
     auto gbk = std::make_unique<GbkSource>(std::move(source), file_name);
     if (!gbk->ready()) return internal_error("iconv cannot convert GB18030 to UTF-8 here");
     source = std::move(gbk);
   }
-  RosterLoader loader(source.get(), options, file_name);
-  return loader.load(report);
+  RosterLoader loader(options, file_name);
+  CsvScanner scanner(source.get(), options.encoding == Encoding::kUtf8, true);
+  SUBSIDY_RETURN_IF_ERROR(loader.read_header(scanner));
+  std::vector<PartOutput> parts(1);
+  load_part(scanner, *source, loader.file_columns(), !options.rejects_path.empty(), -1, &parts[0]);
+  return loader.finish(parts, {1 + loader.header_lines()}, report, source->input_consumed());
+}
+
+// The offset just after the first line end at or after `target`, or -1 when there is none.
+Result<int64_t> next_line_start(const SourceFactory& open_at, int64_t target) {
+  SUBSIDY_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_at(target, -1));
+  std::vector<char> window(64 << 10);
+  int64_t offset = target;
+  while (true) {
+    SUBSIDY_ASSIGN_OR_RETURN(const size_t count, source->read(window.data(), window.size()));
+    if (count == 0) return int64_t{-1};
+    const void* newline = std::memchr(window.data(), '\n', count);
+    if (newline != nullptr) {
+      return offset + (static_cast<const char*>(newline) - window.data()) + 1;
+    }
+    offset += static_cast<int64_t>(count);
+  }
+}
+
+Result<Roster> load_parallel(const SourceFactory& open_at, int64_t size,
+                             const LoadOptions& options, LoadReport* report,
+                             const std::string& file_name) {
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int64_t per_part = std::max<int64_t>(options.bytes_per_part, 1);
+  if (options.encoding != Encoding::kUtf8 || threads < 2 || size < 2 * per_part) {
+    return load_sequential(open_at, options, report, file_name);
+  }
+  RosterLoader loader(options, file_name);
+  {
+    SUBSIDY_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_at(0, -1));
+    CsvScanner scanner(source.get(), true, true);
+    SUBSIDY_RETURN_IF_ERROR(loader.read_header(scanner));
+  }
+  const int64_t body = size - loader.header_end();
+  const int64_t part_count = std::clamp<int64_t>(body / per_part, 1, 256);
+  std::vector<int64_t> starts{loader.header_end()};
+  for (int64_t part_idx = 1; part_idx < part_count; ++part_idx) {
+    SUBSIDY_ASSIGN_OR_RETURN(
+        const int64_t start,
+        next_line_start(open_at, loader.header_end() + part_idx * body / part_count - 1));
+    if (start < 0 || start >= size) break;
+    if (start > starts.back()) starts.push_back(start);
+  }
+  const size_t parts_total = starts.size();
+  std::vector<PartOutput> parts(parts_total);
+  std::vector<Status> open_errors(parts_total);
+  std::atomic<size_t> next_part{0};
+  const bool collect_rejects = !options.rejects_path.empty();
+  auto worker = [&] {
+    for (size_t part_idx = next_part++; part_idx < parts_total; part_idx = next_part++) {
+      const int64_t length =
+          part_idx + 1 < parts_total ? starts[part_idx + 1] - starts[part_idx] : -1;
+      Result<std::unique_ptr<ByteSource>> source = open_at(starts[part_idx], length);
+      if (!source.ok()) {
+        open_errors[part_idx] = source.status();
+        continue;
+      }
+      CsvScanner scanner(source->get(), true, false);
+      load_part(scanner, **source, loader.file_columns(), collect_rejects, length,
+                &parts[part_idx]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int thread_idx = 1; thread_idx < std::min<int>(threads, static_cast<int>(parts_total));
+       ++thread_idx) {
+    pool.emplace_back(worker);
+  }
+  worker();
+  for (std::thread& thread : pool) thread.join();
+  for (const Status& status : open_errors) SUBSIDY_RETURN_IF_ERROR(status);
+
+  // Confirm the cuts in file order, up to the first part that found a problem (its own start is
+  // confirmed, so its problem is the first in the file).
+  std::vector<int64_t> first_lines{1 + loader.header_lines()};
+  for (size_t part_idx = 0; part_idx + 1 < parts_total; ++part_idx) {
+    const PartOutput& part = parts[part_idx];
+    if (part.error || !part.fatal.ok()) break;
+    if (part.end_position != starts[part_idx + 1] - starts[part_idx]) {
+      return load_sequential(open_at, options, report, file_name);  // a cut inside a quoted field
+    }
+    first_lines.push_back(first_lines.back() + part.lines);
+  }
+  first_lines.resize(parts_total, first_lines.back());
+  return loader.finish(parts, first_lines, report, size);
 }
 
 }  // namespace
@@ -930,24 +1134,37 @@ Result<Encoding> parse_encoding(std::string_view text) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (lower == "utf-8" || lower == "utf8") return Encoding::kUtf8;
   if (lower == "gbk" || lower == "gb18030" || lower == "gb2312") return Encoding::kGbk;
-  return invalid_argument(
-      fmt::format("unknown encoding \"{}\"; expected utf-8 or gbk", text));
+  return invalid_argument(fmt::format("unknown encoding \"{}\"; expected utf-8 or gbk", text));
 }
 
 Result<Roster> parse_roster_csv(std::string_view data, const LoadOptions& options,
                                 LoadReport* report, const std::string& file_name) {
-  return load_from(std::make_unique<MemorySource>(data), options, report, file_name);
+  const SourceFactory open_at =
+      [data](int64_t offset, int64_t length) -> Result<std::unique_ptr<ByteSource>> {
+    const std::string_view rest = data.substr(static_cast<size_t>(offset));
+    return std::unique_ptr<ByteSource>(std::make_unique<MemorySource>(rest, length));
+  };
+  return load_parallel(open_at, static_cast<int64_t>(data.size()), options, report, file_name);
 }
 
 Result<Roster> load_roster_csv(const std::string& path, const LoadOptions& options,
                                LoadReport* report) {
-  FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
     return not_found(fmt::format("cannot open roster {}: {}", path, std::strerror(errno)));
   }
-  struct stat info {};
-  const int64_t size = fstat(fileno(file), &info) == 0 ? static_cast<int64_t>(info.st_size) : -1;
-  return load_from(std::make_unique<FileSource>(file, path, size), options, report, path);
+  const auto size = static_cast<int64_t>(info.st_size);
+  const SourceFactory open_at =
+      [&path, size](int64_t offset, int64_t length) -> Result<std::unique_ptr<ByteSource>> {
+    FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr || fseeko(file, offset, SEEK_SET) != 0) {
+      if (file != nullptr) std::fclose(file);
+      return not_found(fmt::format("cannot open roster {}: {}", path, std::strerror(errno)));
+    }
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<FileSource>(file, path, length >= 0 ? length : size - offset));
+  };
+  return load_parallel(open_at, size, options, report, path);
 }
 
 }  // namespace subsidy

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "common/hash.hpp"
+#include "roster/sme_size.hpp"
 
 #include "subsidy/roster.hpp"
 
@@ -19,18 +20,36 @@ struct KeyedRow {
   int32_t row;
 };
 
-// Stable least-significant-digit radix sort on the 64-bit key, eight bits a pass: linear time, and
-// rows with equal keys keep their order.
-void radix_sort(std::vector<KeyedRow>& items) {
-  std::vector<KeyedRow> scratch(items.size());
-  for (int shift = 0; shift < 64; shift += 8) {
-    size_t counts[257] = {};
-    for (const KeyedRow& item : items) ++counts[((item.key >> shift) & 0xFF) + 1];
-    for (int digit = 0; digit < 256; ++digit) counts[digit + 1] += counts[digit];
-    for (const KeyedRow& item : items) scratch[counts[(item.key >> shift) & 0xFF]++] = item;
+// Sorts by key, stably: a least-significant-digit radix sort on the top 44 bits (four passes of
+// eleven bits, whose counts stay in cache), then insertion sort of the rare runs that share those
+// bits. Linear time; rows with equal keys keep their order.
+void radix_sort(ColumnVector<KeyedRow>& items) {
+  ColumnVector<KeyedRow> scratch(items.size());
+  constexpr int kDigitBits = 11;
+  constexpr uint64_t kDigitMask = (uint64_t{1} << kDigitBits) - 1;
+  for (int shift = 64 - 4 * kDigitBits; shift < 64; shift += kDigitBits) {
+    std::vector<size_t> counts((size_t{1} << kDigitBits) + 1, 0);
+    for (const KeyedRow& item : items) ++counts[((item.key >> shift) & kDigitMask) + 1];
+    for (size_t digit = 1; digit < counts.size(); ++digit) counts[digit] += counts[digit - 1];
+    for (const KeyedRow& item : items) scratch[counts[(item.key >> shift) & kDigitMask]++] = item;
     items.swap(scratch);
   }
+  constexpr int kLowBits = 64 - 4 * kDigitBits;
+  for (size_t run = 0; run < items.size();) {
+    size_t run_end = run + 1;
+    while (run_end < items.size() && (items[run_end].key >> kLowBits) == (items[run].key >> kLowBits)) {
+      ++run_end;
+    }
+    for (size_t idx = run + 1; idx < run_end; ++idx) {
+      const KeyedRow item = items[idx];
+      size_t at = idx;
+      for (; at > run && items[at - 1].key > item.key; --at) items[at] = items[at - 1];
+      items[at] = item;
+    }
+    run = run_end;
+  }
 }
+
 }  // namespace
 
 const Column* Roster::find(std::string_view name) const {
@@ -72,7 +91,7 @@ Status Roster::add_column(Column column) {
 std::optional<std::pair<RowIndex, RowIndex>> Roster::build_id_index() {
   const Column* ids = find("id");
   assert(ids != nullptr && ids->type() == ColumnType::kText);
-  std::vector<KeyedRow> keyed(static_cast<size_t>(num_rows_));
+  ColumnVector<KeyedRow> keyed(static_cast<size_t>(num_rows_));
   for (RowIndex row_idx = 0; row_idx < num_rows_; ++row_idx) {
     keyed[row_idx] = {id_hash(ids->text(row_idx)), static_cast<int32_t>(row_idx)};
   }
@@ -110,44 +129,57 @@ std::optional<RowIndex> Roster::find_row(std::string_view id) const {
   return std::nullopt;
 }
 
-Status Roster::add_size_column() {
-  if (find("size") != nullptr) {
-    return invalid_argument(
-        "column \"size\" is derived from industry, employees, revenue and assets; rename the "
-        "file's own size column");
-  }
-  const Column* industry = find("industry");
-  const Column* employees = find("employees");
-  const Column* revenue = find("revenue");
-  const Column* assets = find("assets");
+namespace internal {
+
+Column size_column_of(const Roster& roster) {
+  const Column* industry = roster.find("industry");
+  const Column* employees = roster.find("employees");
+  const Column* revenue = roster.find("revenue");
+  const Column* assets = roster.find("assets");
   Column size("size", ColumnType::kString);
   // Codes equal the SizeClass values, so later stages may compare codes with the enum.
   for (const SizeClass cls : {SizeClass::kLarge, SizeClass::kMedium, SizeClass::kSmall,
                               SizeClass::kMicro, SizeClass::kUnclassified}) {
     size.dictionary_for_build().intern(size_class_name(cls));
   }
-  size.reserve(num_rows_);
-  auto money_at = [](const Column* column, RowIndex row_idx) -> std::optional<Money> {
+  const RowIndex rows = roster.num_rows();
+  size.reserve(rows);
+  // The table row of each industry, found once per dictionary code.
+  std::vector<int> row_of_code;
+  if (industry != nullptr) {
+    for (int32_t code = 0; code < industry->dictionary().size(); ++code) {
+      row_of_code.push_back(size_row_for_industry(industry->dictionary().value(code)));
+    }
+  }
+  auto value_at = [](const Column* column, RowIndex row_idx) -> std::optional<int64_t> {
     if (column == nullptr || column->is_null(row_idx)) return std::nullopt;
-    return Money::from_fen(column->int64s()[row_idx]);
+    return column->int64s()[row_idx];
   };
-  for (RowIndex row_idx = 0; row_idx < num_rows_; ++row_idx) {
+  for (RowIndex row_idx = 0; row_idx < rows; ++row_idx) {
     std::optional<SizeClass> cls;
     if (industry != nullptr && industry->is_valid(row_idx)) {
-      std::optional<int64_t> staff;
-      if (employees != nullptr && employees->is_valid(row_idx)) {
-        staff = employees->int64s()[row_idx];
-      }
-      cls = classify_size(industry->dictionary().value(industry->int32s()[row_idx]), staff,
-                          money_at(revenue, row_idx), money_at(assets, row_idx));
+      cls = classify_size_with_row(row_of_code[industry->int32s()[row_idx]],
+                                   value_at(employees, row_idx), value_at(revenue, row_idx),
+                                   value_at(assets, row_idx));
     }
     if (cls) {
-      size.append_string(size_class_name(*cls));
+      size.append_code(static_cast<int32_t>(*cls));
     } else {
       size.append_null();
     }
   }
-  return add_column(std::move(size));
+  return size;
+}
+
+}  // namespace internal
+
+Status Roster::add_size_column() {
+  if (find("size") != nullptr) {
+    return invalid_argument(
+        "column \"size\" is derived from industry, employees, revenue and assets; rename the "
+        "file's own size column");
+  }
+  return add_column(internal::size_column_of(*this));
 }
 
 }  // namespace subsidy

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "roster/sme_size.hpp"
 #include "subsidy/roster.hpp"
 
 namespace subsidy {
@@ -225,17 +226,21 @@ std::string_view size_class_name(SizeClass size) {
 // another is missing, so 工业 with X missing and Y = 100万 is micro (Y fails large, medium and
 // small alike), while X missing and Y = 540万 is unknown: Y meets small, and small then turns on X
 // ≥ 20.
-std::optional<SizeClass> classify_size(std::string_view industry, std::optional<int64_t> employees,
-                                       std::optional<Money> revenue, std::optional<Money> assets) {
+namespace internal {
+
+int size_row_for_industry(std::string_view industry) {
   std::optional<IndustryCode> code = parse_industry(industry);
-  if (!code) return std::nullopt;
-  const SizeRow& row = find_row(*code);
+  if (!code) return -1;
+  return static_cast<int>(&find_row(*code) - kSizeRows.data());
+}
+
+std::optional<SizeClass> classify_size_with_row(int row_index, std::optional<int64_t> employees,
+                                                std::optional<int64_t> revenue_fen,
+                                                std::optional<int64_t> assets_fen) {
+  if (row_index < 0) return std::nullopt;
+  const SizeRow& row = kSizeRows[static_cast<size_t>(row_index)];
   if (!row.classified) return SizeClass::kUnclassified;
-
-  Indicators values{employees, std::nullopt, std::nullopt};
-  if (revenue) values.revenue_fen = revenue->fen();
-  if (assets) values.assets_fen = assets->fen();
-
+  const Indicators values{employees, revenue_fen, assets_fen};
   struct Step {
     const Bounds* bounds;
     SizeClass size;
@@ -254,6 +259,16 @@ std::optional<SizeClass> classify_size(std::string_view industry, std::optional<
     }
   }
   return SizeClass::kMicro;
+}
+
+}  // namespace internal
+
+std::optional<SizeClass> classify_size(std::string_view industry, std::optional<int64_t> employees,
+                                       std::optional<Money> revenue, std::optional<Money> assets) {
+  return internal::classify_size_with_row(
+      internal::size_row_for_industry(industry), employees,
+      revenue ? std::optional<int64_t>(revenue->fen()) : std::nullopt,
+      assets ? std::optional<int64_t>(assets->fen()) : std::nullopt);
 }
 
 }  // namespace subsidy

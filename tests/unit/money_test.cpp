@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "subsidy/money.hpp"
@@ -187,6 +189,45 @@ TEST(MoneyParse, RangeLimits) {
         "1000000000亿", "1234567890123456789012345678901234567890",
         "-1234567890123456789012345678901234567890"}) {
     ExpectMoneyError(too_big, StatusCode::kOutOfRange, OutOfRange(too_big));
+  }
+}
+
+// Plain yuan cells ("42000000.00": up to 16 integer digits, up to two decimals) take a fast path in
+// parse_money; a trailing fraction zero or a leading zero past 16 digits sends the same value
+// through the general scan. Both must agree, so compare them on random amounts.
+TEST(MoneyParse, FastPathAgreesWithGeneralScan) {
+  EXPECT_EQ(ParsedFen("9999999999999999.99"), 999'999'999'999'999'999);  // 16 digits: fast
+  EXPECT_EQ(ParsedFen("09999999999999999.99"), 999'999'999'999'999'999);  // 17: general
+  EXPECT_EQ(ParsedFen("12345678901234567.89"), 1'234'567'890'123'456'789);  // 17 digits: general
+  ExpectMoneyError("99999999999999999.99", StatusCode::kOutOfRange,
+                   OutOfRange("99999999999999999.99"));
+  // Malformed plain-looking texts fall through to the general scan's errors.
+  ExpectMoneyError("-", StatusCode::kInvalidArgument, Malformed("-"));
+  ExpectMoneyError("1.", StatusCode::kInvalidArgument, Malformed("1."));
+  ExpectMoneyError("1.2a", StatusCode::kInvalidArgument, Malformed("1.2a"));
+  ExpectMoneyError("-1.234", StatusCode::kInvalidArgument, FinerThanFen("-1.234"));
+  std::mt19937_64 rng(42);
+  for (int trial = 0; trial < 5000; ++trial) {
+    const int64_t digits = std::uniform_int_distribution<int64_t>(1, 16)(rng);
+    int64_t limit = 1;
+    for (int64_t i = 0; i < digits; ++i) limit *= 10;
+    const int64_t yuan = std::uniform_int_distribution<int64_t>(0, limit - 1)(rng);
+    const int64_t cents = std::uniform_int_distribution<int64_t>(0, 99)(rng);
+    const int decimals = static_cast<int>(std::uniform_int_distribution<int>(0, 2)(rng));
+    const bool negative = (rng() & 1) != 0;
+    std::string fast = (negative ? "-" : "") + std::to_string(yuan);
+    int64_t expected = yuan * 100;
+    if (decimals == 1) {
+      fast += "." + std::to_string(cents / 10);
+      expected += cents / 10 * 10;
+    } else if (decimals == 2) {
+      fast += "." + std::string(cents < 10 ? "0" : "") + std::to_string(cents);
+      expected += cents;
+    }
+    if (negative) expected = -expected;
+    const std::string general = fast + (decimals == 0 ? ".000" : "0");
+    ASSERT_EQ(ParsedFen(fast), expected) << fast;
+    ASSERT_EQ(ParsedFen(general), expected) << general;
   }
 }
 
@@ -916,7 +957,9 @@ TEST(SplitExact, RandomCasesAreExactAndMatchTheReference) {
       sum += parts[i];
       ASSERT_EQ(parts[i] % u, 0) << "trial " << trial << " part " << i;
       ASSERT_GE(parts[i], 0) << "trial " << trial << " part " << i;
-      if (weights[i] == 0) ASSERT_EQ(parts[i], 0) << "trial " << trial << " part " << i;
+      if (weights[i] == 0) {
+        ASSERT_EQ(parts[i], 0) << "trial " << trial << " part " << i;
+      }
       if (weight_sum == 0) continue;
       // Within one unit of the exact quota q = total·w/Σw, i.e. |part·Σw − total·w| < u·Σw. In
       // whole units (divide by u) that is part/u ∈ {⌊q/u⌋, ⌈q/u⌉}; the literal left side can need
