@@ -11,9 +11,17 @@
 
 namespace subsidy {
 
+// Written to `<path>.tmp` and renamed into place, so a failed write never leaves half a file.
 Status write_roster_csv(const Roster& roster, const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose);
-  if (!file) return io_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  const std::string temporary = path + ".tmp";
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(temporary.c_str(), "wb"), &std::fclose);
+  auto failed = [&] {
+    const Status status = io_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    file.reset();
+    std::remove(temporary.c_str());
+    return status;
+  };
+  if (!file) return failed();
   std::string buffer;
   auto flush = [&]() -> bool {
     const bool ok = std::fwrite(buffer.data(), 1, buffer.size(), file.get()) == buffer.size();
@@ -32,11 +40,10 @@ Status write_roster_csv(const Roster& roster, const std::string& path) {
       internal::append_csv_field(buffer, columns[idx].format_value(row_idx));
     }
     buffer.push_back('\n');
-    if (buffer.size() > (1 << 20) && !flush()) break;
+    if (buffer.size() > (1 << 20) && !flush()) return failed();
   }
-  if (!flush() || std::fflush(file.get()) != 0) {
-    return io_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-  }
+  if (!flush() || std::fclose(file.release()) != 0) return failed();
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed();
   return Status::Ok();
 }
 
