@@ -21,21 +21,27 @@ std::vector<char32_t> code_points(std::string_view text) {
 }
 }  // namespace
 
+// Optimal string alignment distance: insertions, deletions, substitutions and transpositions of
+// two neighbours each count one, so "tpye" is one edit from "type".
 int edit_distance(std::string_view a, std::string_view b) {
   const std::vector<char32_t> left = code_points(a);
   const std::vector<char32_t> right = code_points(b);
-  std::vector<int> previous(right.size() + 1);
-  std::vector<int> current(right.size() + 1);
-  for (size_t j = 0; j <= right.size(); ++j) previous[j] = static_cast<int>(j);
+  const size_t width = right.size() + 1;
+  std::vector<int> table((left.size() + 1) * width);
+  auto at = [&](size_t i, size_t j) -> int& { return table[i * width + j]; };
+  for (size_t i = 0; i <= left.size(); ++i) at(i, 0) = static_cast<int>(i);
+  for (size_t j = 0; j <= right.size(); ++j) at(0, j) = static_cast<int>(j);
   for (size_t i = 1; i <= left.size(); ++i) {
-    current[0] = static_cast<int>(i);
     for (size_t j = 1; j <= right.size(); ++j) {
-      const int substitute = previous[j - 1] + (left[i - 1] == right[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitute});
+      const int substitute = at(i - 1, j - 1) + (left[i - 1] == right[j - 1] ? 0 : 1);
+      int best = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, substitute});
+      if (i > 1 && j > 1 && left[i - 1] == right[j - 2] && left[i - 2] == right[j - 1]) {
+        best = std::min(best, at(i - 2, j - 2) + 1);
+      }
+      at(i, j) = best;
     }
-    std::swap(previous, current);
   }
-  return previous[right.size()];
+  return at(left.size(), right.size());
 }
 
 std::string closest_match(std::string_view name, std::span<const std::string_view> candidates) {

@@ -7,7 +7,7 @@
 
 namespace subsidy::internal {
 
-// Edit distance (insertions, deletions, substitutions) counted in UTF-8 code points.
+// Edit distance (insertions, deletions, substitutions, neighbour swaps) in UTF-8 code points.
 int edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `name` when it is close enough to be a likely typo (distance at most

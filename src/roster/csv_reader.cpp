@@ -131,7 +131,10 @@ class GbkSource final : public ByteSource {
       offset_ = static_cast<size_t>(in - input_.data());
       pending_ = in_left;
       if (result == static_cast<size_t>(-1)) {
-        if (errno == E2BIG) break;
+        if (errno == E2BIG) {
+          if (out == destination) return internal_error("no room to convert a GBK character");
+          break;
+        }
         if (errno == EINVAL) {
           need_more_ = true;  // a character cut by the chunk boundary
           continue;
@@ -173,6 +176,9 @@ struct Record {
   int64_t line = 0;          // physical line where the record starts
   int64_t newlines = -1;     // line ends inside the record, when the scan counted them
   std::string row_error;     // a problem confined to this record (it can be rejected)
+  // When the record's quoting is broken its fields are incomplete; the line as written is kept
+  // here for the rejects file.
+  std::string broken_line;
 };
 
 // Validates UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF). ASCII runs are skipped
@@ -256,7 +262,9 @@ Status CsvScanner::fill() {
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buffer_.size()) {
+  // Keep room for a whole chunk: a source that transcodes cannot produce a character into a
+  // space smaller than it, and reading a byte or two at a time would crawl.
+  if (buffer_.size() - end_ < kChunkBytes / 2) {
     if (buffer_.size() >= kMaxRecordBytes) {
       fatal_line_ = line_;
       return invalid_argument("a record longer than 64 MiB (an unclosed quote?)");
@@ -454,6 +462,12 @@ bool CsvScanner::next(Record* record, Status* fatal) {
     const char* start = buffer_.data() + begin_;
     const char* stop = buffer_.data() + record_end;
     line_ += record->newlines >= 0 ? record->newlines : std::count(start, stop, '\n');
+    record->broken_line.clear();
+    if (!record->row_error.empty()) {
+      const char* line_end = stop;
+      while (line_end > start && (line_end[-1] == '\n' || line_end[-1] == '\r')) --line_end;
+      record->broken_line.assign(start, line_end);
+    }
     if (check_utf8_ && record->row_error.empty() &&
         !valid_utf8(reinterpret_cast<const unsigned char*>(start),
                     reinterpret_cast<const unsigned char*>(stop))) {
@@ -731,9 +745,21 @@ void load_part(CsvScanner& scanner, const ByteSource& source,
         break;
       }
       RejectedRow rejected;
-      for (const Field& field : record.fields) {
-        internal::append_csv_field(rejected.fields, field.view());
-        rejected.fields.push_back(',');
+      if (!record.broken_line.empty()) {
+        // Broken quoting: keep every character of the line, cut at its commas and re-quoted.
+        std::string_view rest = record.broken_line;
+        while (true) {
+          const size_t comma = rest.find(',');
+          internal::append_csv_field(rejected.fields, rest.substr(0, comma));
+          rejected.fields.push_back(',');
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
+        }
+      } else {
+        for (const Field& field : record.fields) {
+          internal::append_csv_field(rejected.fields, field.view());
+          rejected.fields.push_back(',');
+        }
       }
       rejected.problem = std::move(problem);
       out->rejected.push_back(std::move(rejected));
