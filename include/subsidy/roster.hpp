@@ -264,7 +264,8 @@ struct LoadOptions {
   std::string rejects_path;
   // Threads for a large UTF-8 file (0: every core). Results are the same for any count.
   int threads = 0;
-  // A UTF-8 file is cut into parts of about this size, loaded in parallel and appended in order.
+  // A UTF-8 file of at least twice this size is cut into one part per thread (each at least this
+  // size), loaded in parallel and appended in order.
   int64_t bytes_per_part = int64_t{16} << 20;
 };
 

@@ -689,9 +689,12 @@ RowIndex reserve_from_sample(const ByteSource& source, const CsvScanner& scanner
   return expected_rows;
 }
 
+// Loads records until one starts at or past `part_length` bytes (-1: to the end). Buffers are
+// sized, after a sample of rows, for `reserve_length` bytes of input: the whole file for the first
+// part, whose columns become the roster's and take the other parts in without reallocating.
 void load_part(CsvScanner& scanner, const ByteSource& source,
                const std::vector<FileColumn>& file_columns, bool collect_rejects,
-               int64_t part_length, PartOutput* out) {
+               int64_t part_length, int64_t reserve_length, PartOutput* out) {
   const size_t width = file_columns.size();
   for (const FileColumn& column : file_columns) out->columns.emplace_back(column.name, column.type);
   const size_t id_index = static_cast<size_t>(
@@ -794,7 +797,7 @@ void load_part(CsvScanner& scanner, const ByteSource& source,
     ++rows;
     if (rows == kSampleRows) {
       out->row_lines.reserve(static_cast<size_t>(
-          reserve_from_sample(source, scanner, rows, part_length, out->columns)));
+          reserve_from_sample(source, scanner, rows, reserve_length, out->columns)));
     }
   }
   out->end_position = scanner.position();
@@ -982,7 +985,7 @@ Result<Roster> RosterLoader::finish(std::vector<PartOutput>& parts,
   }
 
   // Append the parts column by column, releasing each part's column as it is copied, so the peak
-  // is the roster plus a column or two rather than two whole rosters (text moves, uncopied).
+  // is the roster plus a part of a column or two, not two whole rosters (text moves, uncopied).
   Roster roster;
   RowIndex rows = 0;
   int64_t rejected = 0;
@@ -992,15 +995,11 @@ Result<Roster> RosterLoader::finish(std::vector<PartOutput>& parts,
   }
   std::vector<std::optional<Column>> merged(file_columns_.size());
   internal::parallel_for(file_columns_.size(), options_.threads, [&](size_t col_idx) {
+    // The first part's buffers were sized for the whole file: the others are appended in place.
     Column column = std::move(parts[0].columns[col_idx]);
-    if (parts.size() > 1) {
-      Column whole(column.name(), column.type());
-      whole.reserve(rows);
-      whole.append_column(std::move(column));
-      for (size_t part_idx = 1; part_idx < parts.size(); ++part_idx) {
-        whole.append_column(std::move(parts[part_idx].columns[col_idx]));
-      }
-      column = std::move(whole);
+    column.reserve(rows);
+    for (size_t part_idx = 1; part_idx < parts.size(); ++part_idx) {
+      column.append_column(std::move(parts[part_idx].columns[col_idx]));
     }
     if (file_columns_[col_idx].inferred) column = infer_column(column, file_columns_[col_idx].unit);
     merged[col_idx] = std::move(column);
@@ -1063,7 +1062,8 @@ Result<Roster> load_sequential(const SourceFactory& open_at, const LoadOptions& 
   CsvScanner scanner(source.get(), options.encoding == Encoding::kUtf8, true);
   SUBSIDY_RETURN_IF_ERROR(loader.read_header(scanner));
   std::vector<PartOutput> parts(1);
-  load_part(scanner, *source, loader.file_columns(), !options.rejects_path.empty(), -1, &parts[0]);
+  load_part(scanner, *source, loader.file_columns(), !options.rejects_path.empty(), -1, -1,
+            &parts[0]);
   return loader.finish(parts, {1 + loader.header_lines()}, report, source->input_consumed());
 }
 
@@ -1100,7 +1100,8 @@ Result<Roster> load_parallel(const SourceFactory& open_at, int64_t size,
     SUBSIDY_RETURN_IF_ERROR(loader.read_header(scanner));
   }
   const int64_t body = size - loader.header_end();
-  const int64_t part_count = std::clamp<int64_t>(body / per_part, 1, 256);
+  // One part per thread: more parts would only add copying when they are appended.
+  const int64_t part_count = std::clamp<int64_t>(body / per_part, 1, threads);
   std::vector<int64_t> starts{loader.header_end()};
   for (int64_t part_idx = 1; part_idx < part_count; ++part_idx) {
     SUBSIDY_ASSIGN_OR_RETURN(
@@ -1125,7 +1126,7 @@ Result<Roster> load_parallel(const SourceFactory& open_at, int64_t size,
       }
       CsvScanner scanner(source->get(), true, false);
       load_part(scanner, **source, loader.file_columns(), collect_rejects, length,
-                &parts[part_idx]);
+                part_idx == 0 ? body : length, &parts[part_idx]);
     }
   };
   std::vector<std::thread> pool;
