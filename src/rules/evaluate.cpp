@@ -7,6 +7,8 @@
 // whole column with a constant is turned into one integer comparison against a bound.
 #include <fmt/format.h>
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -29,7 +31,7 @@ struct Civil {
   int month;
   int day;
 };
-Civil civil_from_days(int64_t days) {
+inline __attribute__((always_inline)) Civil civil_from_days(int64_t days) {
   days += 719468;
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const int64_t doe = days - era * 146097;
@@ -48,6 +50,16 @@ std::string_view field_of(std::string_view code, std::string_view field) {
   return code.size() >= 3 ? code.substr(1, 2) : std::string_view();
 }
 
+// The rows of a batch a node is computed for: `and`, `or` and `if` narrow it for their later
+// operands, so `region == "320830" and has_tag(...)` looks at tags only where the region matched.
+// Outside its selection a node's buffers hold stale values, which no parent reads as a result
+// (cheap dense kernels may compute them anyway: that is faster than skipping).
+struct Selection {
+  const uint16_t* rows = nullptr;  // nullptr: every row of the batch
+  RowIndex count = 0;
+  RowIndex at(RowIndex k) const { return rows == nullptr ? k : rows[k]; }
+};
+
 struct Vec {
   std::vector<uint8_t> truth;
   std::vector<int64_t> ints;
@@ -63,7 +75,7 @@ class Evaluator {
  public:
   Evaluator(const CompiledRule& rule, const EvalContext& context)
       : rule_(rule), ast_(rule.ast), roster_(*rule.roster), context_(context),
-        vecs_(rule.ast.nodes.size()) {
+        vecs_(rule.ast.nodes.size()), sel_buffers_(rule.ast.nodes.size()) {
     const Civil as_of = civil_from_days(context.as_of.serial());
     as_of_ = as_of;
   }
@@ -92,6 +104,44 @@ class Evaluator {
   Status eval_arithmetic(int index);
   Status eval_call(int index);
   void eval_string_predicate(int index, int operand);
+  // Narrows the selection to the rows where `truth` of node `source` satisfies `keep`, into
+  // node `owner`'s buffer, and returns it.
+  template <class Keep>
+  Selection narrow(int owner, const uint8_t* truth, Keep keep) {
+    std::vector<uint16_t>& rows = sel_buffers_[owner];
+    rows.resize(kBatch);
+    RowIndex kept = 0;
+    if (sel_.rows == nullptr) {
+      // Every row selected: test sixteen at a time and list the kept ones from the bit mask.
+      RowIndex i = 0;
+      for (; i + 16 <= sel_.count; i += 16) {
+        uint32_t bits = 0;
+        for (int lane = 0; lane < 16; ++lane) bits |= static_cast<uint32_t>(keep(truth[i + lane])) << lane;
+        while (bits != 0) {
+          rows[kept++] = static_cast<uint16_t>(i + __builtin_ctz(bits));
+          bits &= bits - 1;
+        }
+      }
+      for (; i < sel_.count; ++i) {
+        rows[kept] = static_cast<uint16_t>(i);
+        kept += keep(truth[i]) ? 1 : 0;
+      }
+      return Selection{rows.data(), kept};
+    }
+    for (RowIndex k = 0; k < sel_.count; ++k) {
+      const RowIndex i = sel_.at(k);
+      rows[kept] = static_cast<uint16_t>(i);
+      kept += keep(truth[i]) ? 1 : 0;
+    }
+    return Selection{rows.data(), kept};
+  }
+  Status eval_in(int index, const Selection& selection) {
+    const Selection saved = sel_;
+    sel_ = selection;
+    const Status status = selection.count > 0 ? eval(index) : Status::Ok();
+    sel_ = saved;
+    return status;
+  }
 
   const CompiledRule& rule_;
   const Ast& ast_;
@@ -101,6 +151,8 @@ class Evaluator {
   std::vector<Vec> vecs_;
   RowIndex start_ = 0;
   RowIndex count_ = 0;
+  Selection sel_;
+  std::vector<std::vector<uint16_t>> sel_buffers_;  // by node: the selection it narrows to
   // pct_rank(): by node, the rank of every roster row ((rank − 1) / (n − 1)), computed up front.
   std::vector<std::vector<Rational>> ranks_;
   std::vector<std::vector<uint8_t>> rank_valid_;
@@ -112,7 +164,10 @@ void Evaluator::expand_validity(const Column& column, Vec& out) {
     return;
   }
   out.valid.resize(kBatch);
-  for (RowIndex i = 0; i < count_; ++i) out.valid[i] = column.is_valid(start_ + i) ? 1 : 0;
+  for (RowIndex k = 0; k < sel_.count; ++k) {
+    const RowIndex i = sel_.at(k);
+    out.valid[i] = column.is_valid(start_ + i) ? 1 : 0;
+  }
   out.valid_data = out.valid.data();
 }
 
@@ -161,6 +216,13 @@ void Evaluator::compare(int a, int b, BinaryOp op, uint8_t* out) {
     const int64_t exact = clamp(low);
     const bool in_range = low >= INT64_MIN && low <= INT64_MAX;
     auto fill = [&](auto predicate) {
+      if (sel_.rows != nullptr && sel_.count * 4 < count_) {  // few rows left: visit only those
+        for (RowIndex k = 0; k < sel_.count; ++k) {
+          const RowIndex i = sel_.rows[k];
+          out[i] = predicate(x[i]) ? kT : kF;
+        }
+        return;
+      }
       for (RowIndex i = 0; i < count_; ++i) out[i] = predicate(x[i]) ? kT : kF;
     };
     switch (op) {
@@ -218,7 +280,8 @@ void Evaluator::compare(int a, int b, BinaryOp op, uint8_t* out) {
       default: break;
     }
     if (left.valid_data != nullptr) {
-      for (RowIndex i = 0; i < count_; ++i) {
+      for (RowIndex k = 0; k < sel_.count; ++k) {
+        const RowIndex i = sel_.at(k);
         if (!left.valid_data[i]) out[i] = kU;
       }
     }
@@ -227,7 +290,8 @@ void Evaluator::compare(int a, int b, BinaryOp op, uint8_t* out) {
   if (repr(a) == Repr::kInt && repr(b) == Repr::kInt) {
     const int64_t* x = left.int_data;
     const int64_t* y = vecs_[b].int_data;
-    for (RowIndex i = 0; i < count_; ++i) {
+    for (RowIndex k = 0; k < sel_.count; ++k) {
+      const RowIndex i = sel_.at(k);
       bool result = false;
       switch (op) {
         case BinaryOp::kEq: result = x[i] == y[i]; break;
@@ -261,7 +325,8 @@ void Evaluator::compare(int a, int b, BinaryOp op, uint8_t* out) {
     }
     return;
   }
-  for (RowIndex i = 0; i < count_; ++i) {
+  for (RowIndex k = 0; k < sel_.count; ++k) {
+    const RowIndex i = sel_.at(k);
     if (!valid_at(a, i) || !valid_at(b, i)) {
       out[i] = kU;
       continue;
@@ -310,7 +375,8 @@ void Evaluator::eval_string_predicate(int index, int operand) {
     negated = predicate.op == BinaryOp::kNe;
   }
   const bool within = predicate.kind == NodeKind::kWithin;
-  for (RowIndex i = 0; i < count_; ++i) {
+  for (RowIndex k = 0; k < sel_.count; ++k) {
+    const RowIndex i = sel_.at(k);
     if (column.is_null(start_ + i)) {
       out.truth[i] = kU;
       continue;
@@ -331,7 +397,10 @@ Status Evaluator::eval_arithmetic(int index) {
   const int a = current.children[0];
   const int b = negate ? a : current.children[1];
   out.valid.resize(kBatch);
-  for (RowIndex i = 0; i < count_; ++i) out.valid[i] = valid_at(a, i) && valid_at(b, i);
+  for (RowIndex k = 0; k < sel_.count; ++k) {
+    const RowIndex i = sel_.at(k);
+    out.valid[i] = valid_at(a, i) && valid_at(b, i);
+  }
   out.valid_data = out.valid.data();
   if (repr(index) == Repr::kInt) {
     out.ints.resize(kBatch);
@@ -340,7 +409,8 @@ Status Evaluator::eval_arithmetic(int index) {
       if (repr(child) == Repr::kConst) return static_cast<int64_t>(node(child).constant->num);
       return vecs_[child].int_data[i];
     };
-    for (RowIndex i = 0; i < count_; ++i) {
+    for (RowIndex k = 0; k < sel_.count; ++k) {
+      const RowIndex i = sel_.at(k);
       if (!out.valid[i]) {
         out.ints[i] = 0;
         continue;
@@ -365,7 +435,8 @@ Status Evaluator::eval_arithmetic(int index) {
     return Status::Ok();
   }
   out.rats.resize(kBatch);
-  for (RowIndex i = 0; i < count_; ++i) {
+  for (RowIndex k = 0; k < sel_.count; ++k) {
+    const RowIndex i = sel_.at(k);
     if (!out.valid[i]) continue;
     const Rational x = rat_at(a, i);
     bool ok = true;
@@ -400,7 +471,8 @@ Status Evaluator::eval_call(int index) {
     case Function::kHasTag: {
       const Column& tags = roster_.columns()[call.column];
       const int32_t wanted = rule_.tag_code[index];
-      for (RowIndex i = 0; i < count_; ++i) {
+      for (RowIndex k = 0; k < sel_.count; ++k) {
+        const RowIndex i = sel_.at(k);
         const RowIndex row = start_ + i;
         if (tags.is_null(row)) {
           out.truth[i] = kU;
@@ -422,7 +494,8 @@ Status Evaluator::eval_call(int index) {
       out.int_data = out.ints.data();
       out.valid_data = out.valid.data();
       const int64_t as_of = context_.as_of.serial();
-      for (RowIndex i = 0; i < count_; ++i) {
+      for (RowIndex k = 0; k < sel_.count; ++k) {
+        const RowIndex i = sel_.at(k);
         const bool present = repr(args[0]) == Repr::kConst || date.is_valid(i);
         const int64_t serial = repr(args[0]) == Repr::kConst
                                    ? static_cast<int64_t>(node(args[0]).constant->num)
@@ -457,7 +530,8 @@ Status Evaluator::eval_call(int index) {
       out.rats.resize(kBatch);
       out.valid.resize(kBatch);
       out.valid_data = out.valid.data();
-      for (RowIndex i = 0; i < count_; ++i) {
+      for (RowIndex k = 0; k < sel_.count; ++k) {
+        const RowIndex i = sel_.at(k);
         out.valid[i] = rank_valid_[index][start_ + i];
         out.rats[i] = ranks_[index][start_ + i];
       }
@@ -474,7 +548,8 @@ Status Evaluator::eval_call(int index) {
           if (repr(child) == Repr::kLiteral) return node(child).boolean ? kT : kF;
           return vecs_[child].truth[i];
         };
-        for (RowIndex i = 0; i < count_; ++i) {
+        for (RowIndex k = 0; k < sel_.count; ++k) {
+          const RowIndex i = sel_.at(k);
           if (call.function == Function::kIf) {
             out.truth[i] = truth_at(args[0], i) == kT ? truth_at(args[1], i) : truth_at(args[2], i);
           } else {
@@ -510,7 +585,8 @@ Status Evaluator::eval_call(int index) {
           out.rats[i] = rat_at(child, i);
         }
       };
-      for (RowIndex i = 0; i < count_; ++i) {
+      for (RowIndex k = 0; k < sel_.count; ++k) {
+        const RowIndex i = sel_.at(k);
         switch (call.function) {
           case Function::kIf:
             set(i, vecs_[args[0]].truth[i] == kT ? args[1] : args[2]);
@@ -571,8 +647,31 @@ Status Evaluator::eval(int index) {
     for (const int child : current.children) SUBSIDY_RETURN_IF_ERROR(eval(child));
     return Status::Ok();
   }
-  // Children first; `if` and the boolean operators could skip work, but a batch is cheap.
-  for (const int child : current.children) SUBSIDY_RETURN_IF_ERROR(eval(child));
+  // Children first. `and`, `or` and if() evaluate their later operands only on the rows whose
+  // outcome is still open.
+  const bool is_and_or = current.kind == NodeKind::kBinary &&
+                         (current.op == BinaryOp::kAnd || current.op == BinaryOp::kOr);
+  const bool is_if = current.kind == NodeKind::kCall && current.function == Function::kIf;
+  if (is_and_or) {
+    const int a = current.children[0];
+    SUBSIDY_RETURN_IF_ERROR(eval(a));
+    const uint8_t* left = vecs_[a].truth.data();
+    const Selection open = current.op == BinaryOp::kAnd
+                               ? narrow(index, left, [](uint8_t t) { return t != kF; })
+                               : narrow(index, left, [](uint8_t t) { return t != kT; });
+    SUBSIDY_RETURN_IF_ERROR(eval_in(current.children[1], open));
+  } else if (is_if) {
+    const int condition = current.children[0];
+    SUBSIDY_RETURN_IF_ERROR(eval(condition));
+    const uint8_t* truth = vecs_[condition].truth.data();
+    // The condition is done with its own buffer: it holds the rows of the else branch.
+    const Selection when_true = narrow(index, truth, [](uint8_t t) { return t == kT; });
+    const Selection otherwise = narrow(condition, truth, [](uint8_t t) { return t != kT; });
+    SUBSIDY_RETURN_IF_ERROR(eval_in(current.children[1], when_true));
+    SUBSIDY_RETURN_IF_ERROR(eval_in(current.children[2], otherwise));
+  } else {
+    for (const int child : current.children) SUBSIDY_RETURN_IF_ERROR(eval(child));
+  }
   Vec& out = vecs_[index];
   if (kind == Repr::kTruth) out.truth.resize(kBatch);
   switch (current.kind) {
@@ -583,7 +682,10 @@ Status Evaluator::eval(int index) {
           if (column.type() == ColumnType::kDate) {
             out.ints.resize(kBatch);
             const int32_t* dates = column.int32s().data() + start_;
-            for (RowIndex i = 0; i < count_; ++i) out.ints[i] = dates[i];
+            for (RowIndex k = 0; k < sel_.count; ++k) {
+              const RowIndex i = sel_.at(k);
+              out.ints[i] = dates[i];
+            }
             out.int_data = out.ints.data();
           } else {
             out.int_data = column.int64s().data() + start_;
@@ -593,7 +695,10 @@ Status Evaluator::eval(int index) {
         case Repr::kRat: {  // a rate column: count of 10^-9
           out.rats.resize(kBatch);
           const int64_t* nanos = column.int64s().data() + start_;
-          for (RowIndex i = 0; i < count_; ++i) make_rational(nanos[i], Rate::kScale, &out.rats[i]);
+          for (RowIndex k = 0; k < sel_.count; ++k) {
+            const RowIndex i = sel_.at(k);
+            make_rational(nanos[i], Rate::kScale, &out.rats[i]);
+          }
           expand_validity(column, out);
           break;
         }
@@ -602,7 +707,8 @@ Status Evaluator::eval(int index) {
           break;
         case Repr::kTruth: {
           const int64_t* flags = column.int64s().data() + start_;
-          for (RowIndex i = 0; i < count_; ++i) {
+          for (RowIndex k = 0; k < sel_.count; ++k) {
+            const RowIndex i = sel_.at(k);
             out.truth[i] = column.is_null(start_ + i) ? kU : flags[i] != 0 ? kT : kF;
           }
           break;
@@ -698,6 +804,7 @@ Status Evaluator::eval(int index) {
 Status Evaluator::run(int root, RowIndex start, RowIndex count) {
   start_ = start;
   count_ = count;
+  sel_ = Selection{nullptr, count};
   return eval(root);
 }
 
@@ -757,9 +864,17 @@ Result<RowMask> evaluate_rule(const CompiledRule& rule, const EvalContext& conte
     const RowIndex count = std::min(kBatch, rule.rows - start);
     SUBSIDY_RETURN_IF_ERROR(evaluator.run(root, start, count));
     const uint8_t* truth = evaluator.vec(root).truth.data();
-    // kBatch is a multiple of 64, so a batch starts on a word boundary.
-    for (RowIndex i = 0; i < count; ++i) {
-      if (truth[i] == kT) mask.words[(start + i) >> 6] |= uint64_t{1} << ((start + i) & 63);
+    // kBatch is a multiple of 64, so a batch starts on a word boundary; sixteen rows at a time.
+    uint64_t* words = mask.words.data() + (start >> 6);
+    RowIndex i = 0;
+    const __m128i is_true = _mm_set1_epi8(static_cast<char>(kT));
+    for (; i + 16 <= count; i += 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(truth + i));
+      const auto bits = static_cast<uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, is_true)));
+      words[i >> 6] |= bits << (i & 63);
+    }
+    for (; i < count; ++i) {
+      if (truth[i] == kT) words[i >> 6] |= uint64_t{1} << (i & 63);
     }
   }
   if (considered != nullptr) {
