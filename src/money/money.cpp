@@ -107,6 +107,7 @@ bool parse_plain_yuan(std::string_view text, int64_t* fen) {
   const size_t digits_start = pos;
   int64_t yuan = 0;
   while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+    if (pos - digits_start == 16) return false;  // stop before int64 could overflow
     yuan = yuan * 10 + (text[pos] - '0');
     ++pos;
   }

@@ -887,9 +887,10 @@ Result<std::vector<Truth>> evaluate_row(const CompiledRule& rule, const EvalCont
                                         RowIndex row_idx, const std::vector<int>& nodes) {
   Evaluator evaluator(rule, context);
   SUBSIDY_RETURN_IF_ERROR(evaluator.prepare(nullptr));
-  SUBSIDY_RETURN_IF_ERROR(evaluator.run(rule.ast.root, row_idx, 1));
   std::vector<Truth> truths;
   for (const int index : nodes) {
+    // Each node on its own: under the root, `and` would skip a clause after a false one.
+    SUBSIDY_RETURN_IF_ERROR(evaluator.run(index, row_idx, 1));
     const uint8_t value = evaluator.vec(index).truth[0];
     truths.push_back(value == kT ? Truth::kTrue : value == kF ? Truth::kFalse : Truth::kUnknown);
   }

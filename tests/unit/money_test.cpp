@@ -980,3 +980,14 @@ TEST(SplitExact, RandomCasesAreExactAndMatchTheReference) {
 }
 
 }  // namespace
+
+// The fast path for plain yuan stops at 16 digits; longer numbers take the general scan. A fuzz
+// finding: the 19th digit used to overflow int64 inside the fast path (undefined behaviour).
+TEST(MoneyParse, LongPlainNumbersLeaveTheFastPathExactly) {
+  EXPECT_EQ(parse_money("1234567890123456.78")->fen(), 123456789012345678);
+  EXPECT_EQ(parse_money("12345678901234567")->fen(), 1234567890123456700);
+  ExpectMoneyError("9999999999999999999", StatusCode::kOutOfRange,
+                   OutOfRange("9999999999999999999"));
+  ExpectMoneyError("-99999999999999999999999", StatusCode::kOutOfRange,
+                   OutOfRange("-99999999999999999999999"));
+}
