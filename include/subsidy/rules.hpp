@@ -67,7 +67,8 @@ struct ClauseExplanation {
 struct RuleExplanation {
   Truth value = Truth::kUnknown;
   std::vector<ClauseExplanation> clauses;
-  // "eligible", or "not eligible: <clause> is false", or "unknown: <clause> reads null <field>".
+  // "eligible", or "not eligible: <clause> is false", or
+  // "not eligible: <clause> is unknown (<field>, <field> is null)".
   std::string summary() const;
 };
 

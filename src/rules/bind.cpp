@@ -55,6 +55,7 @@ class Binder {
   Status bind(int index);
 
  private:
+  Status bind_node(int index);
   Node& node(int index) { return ast_.nodes[index]; }
   Status error(int index, const std::string& message) const {
     return invalid_argument(error_at(ast_.text, ast_.nodes[index].span, message));
@@ -74,11 +75,14 @@ class Binder {
     return error(index, fmt::format("{} needs {}, not {}", where, type_phrase(type),
                                     described(index)));
   }
-  // Turns a number literal into yuan.
+  // Turns a number literal into yuan; an amount finer than a fen is an error (SPEC §3).
   void to_money(int index) {
     Node& literal = node(index);
     Rational fen;
-    multiply(*literal.constant, Rational{100, 1}, &fen);
+    const bool ok = multiply(*literal.constant, Rational{100, 1}, &fen);
+    if ((!ok || fen.den != 1) && pending_.ok()) {
+      pending_ = error(index, fmt::format("amount \"{}\" is finer than a fen", quote(index)));
+    }
     literal.constant = fen;
     literal.type = RuleType::kMoney;
     literal.number_literal = false;
@@ -117,6 +121,10 @@ class Binder {
   Ast& ast_;
   const Roster& roster_;
   bool inside_pct_rank_ = false;
+
+ public:
+  // An error found while coercing (reported once binding of the node is done).
+  Status pending_;
 };
 
 RuleType column_rule_type(ColumnType type) {
@@ -387,6 +395,11 @@ Status Binder::bind_call(int index) {
 }
 
 Status Binder::bind(int index) {
+  SUBSIDY_RETURN_IF_ERROR(bind_node(index));
+  return pending_;
+}
+
+Status Binder::bind_node(int index) {
   // Children first (the parser has already bounded the depth).
   const NodeKind kind = node(index).kind;
   const bool pct_rank = kind == NodeKind::kCall && node(index).text == "pct_rank";
@@ -422,7 +435,8 @@ Status Binder::bind(int index) {
     case NodeKind::kColumn: return bind_column(index);
     case NodeKind::kField: {
       const int base = current.children[0];
-      if (node(base).kind != NodeKind::kColumn || node(base).type != RuleType::kString) {
+      if (node(base).kind != NodeKind::kColumn || node(base).type != RuleType::kString ||
+          roster_.columns()[node(base).column].type() != ColumnType::kString) {
         return error(index, "fields (.section, .division) belong to code columns such as industry");
       }
       if (current.text != "section" && current.text != "division") {
@@ -505,7 +519,8 @@ Status Binder::bind(int index) {
 
 Status bind_rule(Ast& ast, const Roster& roster) {
   Binder binder(ast, roster);
-  return binder.bind(ast.root);
+  SUBSIDY_RETURN_IF_ERROR(binder.bind(ast.root));
+  return binder.pending_;
 }
 
 }  // namespace subsidy::internal

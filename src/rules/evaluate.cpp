@@ -780,6 +780,11 @@ Status Evaluator::eval(int index) {
         compare(value, element, BinaryOp::kEq, hit.data());
         for (RowIndex i = 0; i < count_; ++i) any[i] = std::max(any[i], hit[i]);
       }
+      // A null value is unknown, whatever the list holds (an empty list too).
+      for (RowIndex k = 0; k < sel_.count; ++k) {
+        const RowIndex i = sel_.at(k);
+        if (!valid_at(value, i)) any[i] = kU;
+      }
       if (current.negated) {
         for (RowIndex i = 0; i < count_; ++i) any[i] = static_cast<uint8_t>(kT - any[i]);
       }
@@ -889,6 +894,10 @@ Result<std::vector<Truth>> evaluate_row(const CompiledRule& rule, const EvalCont
   SUBSIDY_RETURN_IF_ERROR(evaluator.prepare(nullptr));
   std::vector<Truth> truths;
   for (const int index : nodes) {
+    if (rule.repr[index] != Repr::kTruth) {  // not true/false: nothing to explain
+      truths.push_back(Truth::kUnknown);
+      continue;
+    }
     // Each node on its own: under the root, `and` would skip a clause after a false one.
     SUBSIDY_RETURN_IF_ERROR(evaluator.run(index, row_idx, 1));
     const uint8_t value = evaluator.vec(index).truth[0];
@@ -919,7 +928,6 @@ void plan_rule(CompiledRule& rule) {
   for (size_t index = 0; index < ast.nodes.size(); ++index) {
     const Node& node = ast.nodes[index];
     Repr& repr = rule.repr[index];
-    auto child_repr = [&](size_t k) { return rule.repr[node.children[k]]; };
     auto whole = [&](int child) {
       return rule.repr[child] == Repr::kInt ||
              (rule.repr[child] == Repr::kConst && whole_const(ast.nodes[child]));
@@ -949,14 +957,14 @@ void plan_rule(CompiledRule& rule) {
         break;
       }
       case NodeKind::kField: repr = Repr::kCode; break;
-      case NodeKind::kNegate: repr = child_repr(0) == Repr::kInt ? Repr::kInt : Repr::kRat; break;
+      // Arithmetic is exact: a sum or product of whole int64 values may leave int64, so it is
+      // computed as a rational (whose whole-number case is one checked 128-bit operation).
+      case NodeKind::kNegate: repr = Repr::kRat; break;
       case NodeKind::kBinary:
         switch (node.op) {
           case BinaryOp::kAdd:
           case BinaryOp::kSub:
           case BinaryOp::kMul:
-            repr = whole(node.children[0]) && whole(node.children[1]) ? Repr::kInt : Repr::kRat;
-            break;
           case BinaryOp::kDiv: repr = Repr::kRat; break;
           default: repr = Repr::kTruth; break;
         }
@@ -975,7 +983,7 @@ void plan_rule(CompiledRule& rule) {
               break;
             }
             const size_t first = node.function == Function::kIf ? 1 : 0;
-            bool all_whole = true;
+            bool all_whole = node.function != Function::kAbs;  // |INT64_MIN| leaves int64
             for (size_t k = first; k < node.children.size(); ++k) {
               all_whole = all_whole && whole(node.children[k]);
             }

@@ -13,6 +13,8 @@
 //            | name | name "(" [or ("," or)*] ")" | "(" or ")"
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "money/decimal_text.hpp"
 #include "rules/ast.hpp"
 
@@ -96,6 +98,8 @@ class Parser {
   size_t position_ = 0;
   int depth_ = 0;
   Ast ast_;
+  std::vector<int> heights_;  // by node
+  static constexpr int kMaxHeight = 5000;
 };
 
 void Parser::advance_byte(size_t count) {
@@ -164,11 +168,17 @@ Status Parser::lex_one(Token* token) {
     SourceSpan span = token->span;
     span.end = static_cast<int>(end);
     if (end < text_.size() && is_name_char(static_cast<unsigned char>(text_[end]))) {
-      return error(span, fmt::format("invalid number \"{}{}\"", literal,
-                                     text_.substr(end, 1)));
+      // Quote the whole word that runs on (a Chinese unit such as 元 is one character, 3 bytes).
+      size_t word_end = end;
+      while (word_end < text_.size() && is_name_char(static_cast<unsigned char>(text_[word_end]))) {
+        ++word_end;
+      }
+      return error(span, fmt::format("invalid number \"{}\"", text_.substr(offset_, word_end - offset_)));
     }
     DecimalText decimal;
-    if (scan_decimal(literal, false, &decimal) != ScanError::kNone) {
+    if (scan_decimal(literal, false, &decimal) != ScanError::kNone ||
+        !(decimal.suffix.empty() || decimal.suffix == "万" || decimal.suffix == "亿" ||
+          decimal.suffix == "%" || decimal.suffix == "‰")) {
       return error(span, fmt::format("invalid number \"{}\"", literal));
     }
     if (decimal.digit_count > 18 || decimal.fraction_digits > 18) {
@@ -245,7 +255,7 @@ Status Parser::lex_all() {
     const bool end = token.kind == TokenKind::kEnd;
     tokens_.push_back(std::move(token));
     if (end) return Status::Ok();
-    if (static_cast<int>(tokens_.size()) > 4 * limits_.max_nodes) {
+    if (static_cast<int64_t>(tokens_.size()) > 4 * static_cast<int64_t>(limits_.max_nodes)) {
       return error(tokens_.back().span,
                    fmt::format("the rule has more than {} terms", limits_.max_nodes));
     }
@@ -256,6 +266,14 @@ Result<int> Parser::add_node(Node node) {
   if (static_cast<int>(ast_.nodes.size()) >= limits_.max_nodes) {
     return error(node.span, fmt::format("the rule has more than {} terms", limits_.max_nodes));
   }
+  // Chains of and/or/+ parse in a loop but are trees for the binder and the evaluator, which walk
+  // them recursively: bound their height too, whatever the limits, to bound the stack.
+  int height = 1;
+  for (const int child : node.children) height = std::max(height, heights_[child] + 1);
+  if (height > kMaxHeight) {
+    return error(node.span, fmt::format("the rule chains more than {} operators", kMaxHeight));
+  }
+  heights_.push_back(height);
   ast_.nodes.push_back(std::move(node));
   return static_cast<int>(ast_.nodes.size()) - 1;
 }
@@ -457,7 +475,9 @@ Result<std::vector<int>> Parser::parse_arguments(TokenKind close, const Token& o
     items.push_back(item);
     if (static_cast<int>(items.size()) > max_count) {
       return error(ast_.nodes[item].span,
-                   fmt::format("a list holds at most {} elements", max_count));
+                   close == TokenKind::kRightBracket
+                       ? fmt::format("a list holds at most {} elements", max_count)
+                       : fmt::format("a call takes at most {} arguments", max_count));
     }
     if (peek().kind == TokenKind::kComma) {
       take();
@@ -504,7 +524,13 @@ Result<int> Parser::parse_primary() {
         return error(peek().span, fmt::format("expected \")\" to close \"(\" at {}:{}, found {}",
                                               open.span.line, open.span.column, describe(peek())));
       }
-      take();
+      const Token& close = take();
+      // The parenthesized expression spans its parentheses: clause texts and carets keep them.
+      SourceSpan& span = ast_.nodes[inner].span;
+      span.begin = open.span.begin;
+      span.line = open.span.line;
+      span.column = open.span.column;
+      span.end = close.span.end;
       return inner;
     }
     case TokenKind::kLeftBracket: {

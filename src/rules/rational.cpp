@@ -57,6 +57,10 @@ bool make_rational(Int128 num, Int128 den, Rational* out) {
 }
 
 bool add(const Rational& a, const Rational& b, Rational* out) {
+  if (a.den == 1 && b.den == 1) {  // whole numbers: one checked addition
+    out->den = 1;
+    return checked_add(a.num, b.num, &out->num);
+  }
   const Int128 g = gcd128(a.den, b.den);
   Int128 den, left, right, num;
   if (!checked_multiply(a.den / g, b.den, &den)) return false;
@@ -72,6 +76,10 @@ bool subtract(const Rational& a, const Rational& b, Rational* out) {
 }
 
 bool multiply(const Rational& a, const Rational& b, Rational* out) {
+  if (a.den == 1 && b.den == 1) {  // whole numbers: one checked multiplication
+    out->den = 1;
+    return checked_multiply(a.num, b.num, &out->num);
+  }
   const Int128 g1 = gcd128(a.num, b.den);
   const Int128 g2 = gcd128(b.num, a.den);
   const Int128 d1 = g1 == 0 ? 1 : g1;
