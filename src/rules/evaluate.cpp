@@ -50,6 +50,19 @@ std::string_view field_of(std::string_view code, std::string_view field) {
   return code.size() >= 3 ? code.substr(1, 2) : std::string_view();
 }
 
+// Which rows `narrow` keeps: where the truth is not false (the rest of an `and`), not true (the
+// rest of an `or`), or true (the then-branch of an if()).
+enum class KeepMode { kNotFalse, kNotTrue, kTrue };
+template <KeepMode M>
+struct Keep {
+  static constexpr KeepMode kMode = M;
+  bool operator()(uint8_t t) const {
+    if constexpr (M == KeepMode::kNotFalse) return t != 0;
+    if constexpr (M == KeepMode::kNotTrue) return t != 2;
+    return t == 2;
+  }
+};
+
 // The rows of a batch a node is computed for: `and`, `or` and `if` narrow it for their later
 // operands, so `region == "320830" and has_tag(...)` looks at tags only where the region matched.
 // Outside its selection a node's buffers hold stale values, which no parent reads as a result
@@ -114,9 +127,18 @@ class Evaluator {
     if (sel_.rows == nullptr) {
       // Every row selected: test sixteen at a time and list the kept ones from the bit mask.
       RowIndex i = 0;
+      const __m128i zero = _mm_setzero_si128();
+      const __m128i two = _mm_set1_epi8(static_cast<char>(kT));
       for (; i + 16 <= sel_.count; i += 16) {
-        uint32_t bits = 0;
-        for (int lane = 0; lane < 16; ++lane) bits |= static_cast<uint32_t>(keep(truth[i + lane])) << lane;
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(truth + i));
+        uint32_t bits;
+        if constexpr (Keep::kMode == KeepMode::kNotFalse) {
+          bits = ~static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero))) & 0xFFFF;
+        } else if constexpr (Keep::kMode == KeepMode::kNotTrue) {
+          bits = ~static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, two))) & 0xFFFF;
+        } else {
+          bits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, two)));
+        }
         while (bits != 0) {
           rows[kept++] = static_cast<uint16_t>(i + __builtin_ctz(bits));
           bits &= bits - 1;
@@ -352,10 +374,12 @@ void Evaluator::eval_string_predicate(int index, int operand) {
   Vec& out = vecs_[index];
   const Vec& in = vecs_[operand];
   if (repr(operand) == Repr::kCode) {
-    const std::vector<uint8_t>& table = rule_.code_table[index];
+    const uint8_t* __restrict table = rule_.code_table[index].data();
+    const int32_t* __restrict codes = in.code_data;
+    uint8_t* __restrict result = out.truth.data();
     for (RowIndex i = 0; i < count_; ++i) {
-      const int32_t code = in.code_data[i];
-      out.truth[i] = code < 0 ? kU : table[code];
+      const int32_t code = codes[i];
+      result[i] = code < 0 ? kU : table[code];
     }
     return;
   }
@@ -471,16 +495,18 @@ Status Evaluator::eval_call(int index) {
     case Function::kHasTag: {
       const Column& tags = roster_.columns()[call.column];
       const int32_t wanted = rule_.tag_code[index];
+      uint8_t* __restrict result = out.truth.data();
+      const bool has_nulls = tags.null_count() > 0;
       for (RowIndex k = 0; k < sel_.count; ++k) {
         const RowIndex i = sel_.at(k);
         const RowIndex row = start_ + i;
-        if (tags.is_null(row)) {
-          out.truth[i] = kU;
+        if (has_nulls && tags.is_null(row)) {
+          result[i] = kU;
           continue;
         }
         bool hit = false;
-        for (const int32_t code : tags.tags(row)) hit = hit || code == wanted;
-        out.truth[i] = hit ? kT : kF;
+        for (const int32_t code : tags.tags(row)) hit |= code == wanted;
+        result[i] = hit ? kT : kF;
       }
       return Status::Ok();
     }
@@ -657,16 +683,16 @@ Status Evaluator::eval(int index) {
     SUBSIDY_RETURN_IF_ERROR(eval(a));
     const uint8_t* left = vecs_[a].truth.data();
     const Selection open = current.op == BinaryOp::kAnd
-                               ? narrow(index, left, [](uint8_t t) { return t != kF; })
-                               : narrow(index, left, [](uint8_t t) { return t != kT; });
+                               ? narrow(index, left, Keep<KeepMode::kNotFalse>{})
+                               : narrow(index, left, Keep<KeepMode::kNotTrue>{});
     SUBSIDY_RETURN_IF_ERROR(eval_in(current.children[1], open));
   } else if (is_if) {
     const int condition = current.children[0];
     SUBSIDY_RETURN_IF_ERROR(eval(condition));
     const uint8_t* truth = vecs_[condition].truth.data();
     // The condition is done with its own buffer: it holds the rows of the else branch.
-    const Selection when_true = narrow(index, truth, [](uint8_t t) { return t == kT; });
-    const Selection otherwise = narrow(condition, truth, [](uint8_t t) { return t != kT; });
+    const Selection when_true = narrow(index, truth, Keep<KeepMode::kTrue>{});
+    const Selection otherwise = narrow(condition, truth, Keep<KeepMode::kNotTrue>{});
     SUBSIDY_RETURN_IF_ERROR(eval_in(current.children[1], when_true));
     SUBSIDY_RETURN_IF_ERROR(eval_in(current.children[2], otherwise));
   } else {
@@ -736,18 +762,17 @@ Status Evaluator::eval(int index) {
       switch (current.op) {
         case BinaryOp::kAnd:
         case BinaryOp::kOr: {
-          auto truth_at = [&](int child) -> const uint8_t* {
-            return repr(child) == Repr::kLiteral ? nullptr : vecs_[child].truth.data();
-          };
-          const uint8_t* x = truth_at(a);
-          const uint8_t* y = truth_at(b);
-          const uint8_t x_const = x == nullptr ? (node(a).boolean ? kT : kF) : 0;
-          const uint8_t y_const = y == nullptr ? (node(b).boolean ? kT : kF) : 0;
-          const bool is_and = current.op == BinaryOp::kAnd;
-          for (RowIndex i = 0; i < count_; ++i) {
-            const uint8_t left = x == nullptr ? x_const : x[i];
-            const uint8_t right = y == nullptr ? y_const : y[i];
-            out.truth[i] = is_and ? std::min(left, right) : std::max(left, right);
+          // Dense over the batch (vectorized): where the right operand was skipped, the left one
+          // already decides (false for `and`, true for `or`), and min/max keep it.
+          const uint8_t* __restrict x = vecs_[a].truth.data();
+          const uint8_t* __restrict y = vecs_[b].truth.data();
+          uint8_t* __restrict result = out.truth.data();
+          if (vecs_[b].truth.size() < static_cast<size_t>(count_)) {  // right never evaluated
+            std::copy(x, x + count_, result);
+          } else if (current.op == BinaryOp::kAnd) {
+            for (RowIndex i = 0; i < count_; ++i) result[i] = std::min(x[i], y[i]);
+          } else {
+            for (RowIndex i = 0; i < count_; ++i) result[i] = std::max(x[i], y[i]);
           }
           return Status::Ok();
         }
