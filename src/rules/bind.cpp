@@ -80,7 +80,9 @@ class Binder {
     Node& literal = node(index);
     Rational fen;
     const bool ok = multiply(*literal.constant, Rational{100, 1}, &fen);
-    if ((!ok || fen.den != 1) && pending_.ok()) {
+    if (!ok && pending_.ok()) {
+      pending_ = error(index, fmt::format("amount \"{}\" is too large", quote(index)));
+    } else if (fen.den != 1 && pending_.ok()) {
       pending_ = error(index, fmt::format("amount \"{}\" is finer than a fen", quote(index)));
     }
     literal.constant = fen;
