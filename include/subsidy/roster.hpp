@@ -125,6 +125,12 @@ class Column {
     return std::span<const int32_t>(tag_codes_.data() + offsets_[row_idx],
                                     offsets_[row_idx + 1] - offsets_[row_idx]);
   }
+  // kTags: the rows holding tag `code` as a bitmap (bit r of word r / 64), for the first 64 codes
+  // once build_tag_index() has run; nullptr otherwise. has_tag() reads one bit per row this way.
+  const uint64_t* tag_bitmap(int32_t code) const {
+    if (code < 0 || static_cast<size_t>(code) >= tag_bitmaps_.size()) return nullptr;
+    return tag_bitmaps_[code].empty() ? nullptr : tag_bitmaps_[code].data();
+  }
   // A row's value as text: money as yuan with two decimals, rates exactly, dates in ISO, tags
   // joined by ';'; "" for null.
   std::string format_value(RowIndex row_idx) const;
@@ -157,6 +163,9 @@ class Column {
   // Appends the rows of `other` (same name and type), re-coding its dictionary into this one,
   // and releases other's buffers.
   void append_column(Column&& other);
+  // kTags: builds tag_bitmap() for the first 64 codes (a bit per row each); call once the column
+  // is complete.
+  void build_tag_index();
 
  private:
   void append_validity(const Column& other);
@@ -185,6 +194,7 @@ class Column {
   std::vector<ColumnVector<char>> text_chunks_;
   ColumnVector<uint64_t> offsets_;
   ColumnVector<int32_t> tag_codes_;
+  std::vector<ColumnVector<uint64_t>> tag_bitmaps_;
   std::unique_ptr<Dictionary> dictionary_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <cstdlib>
@@ -180,6 +181,7 @@ void Column::append_string(std::string_view value) {
 
 void Column::append_tags(std::span<const int32_t> codes) {
   assert(type_ == ColumnType::kTags);
+  tag_bitmaps_.clear();
   const size_t start = tag_codes_.size();
   for (const int32_t code : codes) {
     bool seen = false;
@@ -211,6 +213,7 @@ void Column::append_validity(const Column& other) {
 
 void Column::append_column(Column&& other) {
   assert(other.type_ == type_);
+  tag_bitmaps_.clear();  // stale once rows are added: build_tag_index() again
   append_validity(other);
   std::vector<int32_t> code_map;
   if (type_ == ColumnType::kString || type_ == ColumnType::kTags) {
@@ -253,6 +256,20 @@ void Column::append_column(Column&& other) {
   other = Column(other.name_, other.type_);
 }
 
+void Column::build_tag_index() {
+  assert(type_ == ColumnType::kTags);
+  constexpr int32_t kIndexedCodes = 64;
+  const int32_t codes = std::min(dictionary_->size(), kIndexedCodes);
+  tag_bitmaps_.assign(static_cast<size_t>(codes), {});
+  const size_t words = static_cast<size_t>((size_ + 63) / 64);
+  for (ColumnVector<uint64_t>& bitmap : tag_bitmaps_) bitmap.assign(words, 0);
+  for (RowIndex row_idx = 0; row_idx < size_; ++row_idx) {
+    for (const int32_t code : tags(row_idx)) {
+      if (code < codes) tag_bitmaps_[code][row_idx >> 6] |= uint64_t{1} << (row_idx & 63);
+    }
+  }
+}
+
 std::string Column::format_value(RowIndex row_idx) const {
   if (is_null(row_idx)) return "";
   switch (type_) {
@@ -286,6 +303,7 @@ size_t Column::memory_bytes() const {
                  int32s_.capacity() * sizeof(int32_t) + offsets_.capacity() * sizeof(uint64_t) +
                  tag_codes_.capacity() * sizeof(int32_t);
   for (const ColumnVector<char>& chunk : text_chunks_) bytes += chunk.capacity();
+  for (const ColumnVector<uint64_t>& bitmap : tag_bitmaps_) bytes += bitmap.capacity() * 8;
   return bytes;
 }
 

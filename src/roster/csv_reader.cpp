@@ -1002,6 +1002,7 @@ Result<Roster> RosterLoader::finish(std::vector<PartOutput>& parts,
       column.append_column(std::move(parts[part_idx].columns[col_idx]));
     }
     if (file_columns_[col_idx].inferred) column = infer_column(column, file_columns_[col_idx].unit);
+    if (column.type() == ColumnType::kTags) column.build_tag_index();
     merged[col_idx] = std::move(column);
   });
   for (std::optional<Column>& column : merged) {

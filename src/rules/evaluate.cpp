@@ -497,6 +497,15 @@ Status Evaluator::eval_call(int index) {
       const int32_t wanted = rule_.tag_code[index];
       uint8_t* __restrict result = out.truth.data();
       const bool has_nulls = tags.null_count() > 0;
+      if (const uint64_t* bitmap = tags.tag_bitmap(wanted); bitmap != nullptr && !has_nulls) {
+        // The column's bitmap for this tag: one bit per row, no list to walk.
+        for (RowIndex k = 0; k < sel_.count; ++k) {
+          const RowIndex i = sel_.at(k);
+          const RowIndex row = start_ + i;
+          result[i] = ((bitmap[row >> 6] >> (row & 63)) & 1) != 0 ? kT : kF;
+        }
+        return Status::Ok();
+      }
       for (RowIndex k = 0; k < sel_.count; ++k) {
         const RowIndex i = sel_.at(k);
         const RowIndex row = start_ + i;

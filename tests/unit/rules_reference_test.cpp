@@ -9,7 +9,7 @@
 // Every row's eligibility, with and without a `considered` subset, and explain() for a few rows per
 // rule, must equal the reference. Ill-typed rules must be rejected at compile time.
 //
-// Tests named BUG_ are minimal reproducers of bugs found this way (the crashing ones run in a child
+// The RulesReferenceRegression tests are minimal reproducers of bugs found this way (crashing ones run in a child
 // process); each failed when it was written and stays as a regression test.
 #include "rules_reference.hpp"
 
@@ -683,7 +683,7 @@ std::string RuleGenerator::ill_typed_rule() {
       "-true",
       "in [1]",
       "\"abc",
-      // Not "1.2.3": read as 1.2 today (BUG_MalformedNumberIsReadAsItsPrefix).
+      // "1.2.3" is refused too (RulesReferenceRegression.MalformedNumberIsReadAsItsPrefix).
       "tax_paid > 12abc",
       "tax_paid >= 50万元",
       money_column() + " >= 0.001",  // finer than a fen (SPEC §3)
@@ -1159,7 +1159,7 @@ TEST(RulesReferenceTest, IllTypedRulesAreRejected) {
 // A field of a plain text column: the binder accepted `id.section` (id is text, so a string), the
 // evaluator then read dictionary codes the column does not have: SIGSEGV. SPEC §5: "a hostile
 // rule can neither crash nor hang the engine". Either a compile error or the right answer will do.
-TEST(RulesReferenceBugTest, BUG_FieldOfTextColumnCrashes) {
+TEST(RulesReferenceRegression, FieldOfTextColumnCrashes) {
   EXPECT_EXIT(
       {
         const Roster roster = load(kTinyCsv);
@@ -1174,7 +1174,7 @@ TEST(RulesReferenceBugTest, BUG_FieldOfTextColumnCrashes) {
 // explain() of a rule that compiles but is not true/false (`tax_paid`) read the truth vector of
 // a node that has none: SIGSEGV. eligible() reports "the rule gives money, not true/false";
 // explain() should answer unknown (or the compiler reject such rules) rather than crash.
-TEST(RulesReferenceBugTest, BUG_ExplainOfNonBoolRuleCrashes) {
+TEST(RulesReferenceRegression, ExplainOfNonBoolRuleCrashes) {
   EXPECT_EXIT(
       {
         const Roster roster = load(kTinyCsv);
@@ -1190,7 +1190,7 @@ TEST(RulesReferenceBugTest, BUG_ExplainOfNonBoolRuleCrashes) {
 // checking for overflow (bind.cpp, Binder::to_money ignored multiply()'s result): 10^37 yuan is
 // 10^39 fen, past int128, and wrapped. `tax_paid < 10^37` was then false for tax_paid = 100 yuan.
 // SPEC §3: "Overflow is an error, not a wrap". Expected: true for T1 (or a compile error).
-TEST(RulesReferenceBugTest, BUG_YuanConstantOverflowWraps) {
+TEST(RulesReferenceRegression, YuanConstantOverflowWraps) {
   const Roster roster = load(kTinyCsv);
   Result<Rule> rule =
       compile_rule("tax_paid < 999999999999999999 * 999999999999999999 * 10", roster);
@@ -1205,7 +1205,7 @@ TEST(RulesReferenceBugTest, BUG_YuanConstantOverflowWraps) {
 // is exact well within 128 bits (rules.hpp: an error only "when arithmetic leaves 128 bits"; SPEC
 // §3: products use 128-bit intermediates). revenue = 10^11 yuan = 10^13 fen, times 10^6 is 10^19.
 // The same rule with a non-whole factor (1000000.5) took the rational path and answered.
-TEST(RulesReferenceBugTest, BUG_WholeProductOverflowsInt64) {
+TEST(RulesReferenceRegression, WholeProductOverflowsInt64) {
   const Roster roster = load(
       "id,name,region,industry,employees,revenue,assets,sales_invoiced,tax_paid,registered_on,"
       "tags\n"
@@ -1228,7 +1228,7 @@ TEST(RulesReferenceBugTest, BUG_WholeProductOverflowsInt64) {
 // only looked for 万/亿/%/‰ in it, never rejecting anything else. So `tax_paid >= 1.5.0万` meant
 // 1.5 yuan, not an error (and not 15,000 yuan). SPEC §5: errors are caught at compile time with
 // the position. Expected: a compile error at 1:12 ("invalid number").
-TEST(RulesReferenceBugTest, BUG_MalformedNumberIsReadAsItsPrefix) {
+TEST(RulesReferenceRegression, MalformedNumberIsReadAsItsPrefix) {
   const Roster roster = load(kTinyCsv);
   for (const char* text : {"tax_paid >= 1.5.0万", "tax_paid > 1.2.3"}) {
     Result<Rule> rule = compile_rule(text, roster);
@@ -1264,7 +1264,7 @@ bool valid_utf8(std::string_view text) {
 // but <next> was one byte (parser.cpp: text_.substr(end, 1)), the first of a UTF-8 sequence: for
 // `tax_paid >= 50万元` the message held "50万\xE5" — invalid UTF-8 in a message shown to users
 // (and in JSON/Python error strings). Expected: the whole character, "50万元".
-TEST(RulesReferenceBugTest, BUG_InvalidNumberMessageCutsUtf8) {
+TEST(RulesReferenceRegression, InvalidNumberMessageCutsUtf8) {
   const Roster roster = load(kTinyCsv);
   Result<Rule> rule = compile_rule("tax_paid >= 50万元", roster);
   ASSERT_FALSE(rule.ok());

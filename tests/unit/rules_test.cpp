@@ -681,3 +681,39 @@ TEST(RulesRowMask, Count) {
 
 }  // namespace
 }  // namespace subsidy
+
+namespace subsidy {
+namespace {
+
+// has_tag reads the column's bitmaps for its first 64 tags and walks the row's list beyond them:
+// both give the same answers.
+TEST(RulesTagIndex, BitmapAndListAgree) {
+  std::string csv = "id,tags\n";
+  for (int row = 0; row < 200; ++row) {
+    csv += "E" + std::to_string(row) + ",";
+    for (int tag = 0; tag < 100; ++tag) {
+      if ((row + tag) % 7 == 0) csv += "t" + std::to_string(tag) + ";";
+    }
+    csv += "\n";
+  }
+  Result<Roster> roster = parse_roster_csv(csv);
+  ASSERT_TRUE(roster.ok()) << roster.status().message();
+  const Column& tags = roster->column("tags");
+  ASSERT_GE(tags.dictionary().size(), 100);
+  EXPECT_NE(tags.tag_bitmap(0), nullptr);
+  EXPECT_EQ(tags.tag_bitmap(64), nullptr);
+  const EvalContext context{*parse_date("2023-06-30")};
+  for (const int tag : {0, 5, 63, 64, 99}) {
+    const std::string name = "t" + std::to_string(tag);
+    Result<Rule> rule = compile_rule("has_tag(\"" + name + "\")", *roster);
+    ASSERT_TRUE(rule.ok()) << rule.status().message();
+    Result<RowMask> mask = rule->eligible(*roster, context);
+    ASSERT_TRUE(mask.ok());
+    for (RowIndex row = 0; row < roster->num_rows(); ++row) {
+      EXPECT_EQ(mask->test(row), (row + tag) % 7 == 0) << name << " row " << row;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace subsidy
