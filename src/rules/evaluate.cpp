@@ -245,7 +245,7 @@ void Evaluator::compare(int a, int b, BinaryOp op, uint8_t* out) {
         }
         return;
       }
-      for (RowIndex i = 0; i < count_; ++i) out[i] = predicate(x[i]) ? kT : kF;
+      for (RowIndex i = 0, n = count_; i < n; ++i) out[i] = predicate(x[i]) ? kT : kF;
     };
     switch (op) {
       case BinaryOp::kGe: {
@@ -336,7 +336,7 @@ void Evaluator::compare(int a, int b, BinaryOp op, uint8_t* out) {
       if (repr(index) == Repr::kLiteral) return node(index).boolean ? kT : kF;
       return vecs_[index].truth[i];
     };
-    for (RowIndex i = 0; i < count_; ++i) {
+    for (RowIndex i = 0, n = count_; i < n; ++i) {
       const uint8_t x = truth_at(a, i);
       const uint8_t y = truth_at(b, i);
       if (x == kU || y == kU) {
@@ -377,7 +377,7 @@ void Evaluator::eval_string_predicate(int index, int operand) {
     const uint8_t* __restrict table = rule_.code_table[index].data();
     const int32_t* __restrict codes = in.code_data;
     uint8_t* __restrict result = out.truth.data();
-    for (RowIndex i = 0; i < count_; ++i) {
+    for (RowIndex i = 0, n = count_; i < n; ++i) {
       const int32_t code = codes[i];
       result[i] = code < 0 ? kU : table[code];
     }
@@ -761,7 +761,7 @@ Status Evaluator::eval(int index) {
       return Status::Ok();
     case NodeKind::kNot: {
       const uint8_t* in = vecs_[current.children[0]].truth.data();
-      for (RowIndex i = 0; i < count_; ++i) out.truth[i] = static_cast<uint8_t>(kT - in[i]);
+      for (RowIndex i = 0, n = count_; i < n; ++i) out.truth[i] = static_cast<uint8_t>(kT - in[i]);
       return Status::Ok();
     }
     case NodeKind::kNegate: return eval_arithmetic(index);
@@ -776,12 +776,13 @@ Status Evaluator::eval(int index) {
           const uint8_t* __restrict x = vecs_[a].truth.data();
           const uint8_t* __restrict y = vecs_[b].truth.data();
           uint8_t* __restrict result = out.truth.data();
-          if (vecs_[b].truth.size() < static_cast<size_t>(count_)) {  // right never evaluated
-            std::copy(x, x + count_, result);
+          const int count = static_cast<int>(count_);  // a local bound lets the loops vectorize
+          if (vecs_[b].truth.size() < static_cast<size_t>(count)) {  // right never evaluated
+            std::copy(x, x + count, result);
           } else if (current.op == BinaryOp::kAnd) {
-            for (RowIndex i = 0; i < count_; ++i) result[i] = std::min(x[i], y[i]);
+            for (int i = 0; i < count; ++i) result[i] = x[i] < y[i] ? x[i] : y[i];
           } else {
-            for (RowIndex i = 0; i < count_; ++i) result[i] = std::max(x[i], y[i]);
+            for (int i = 0; i < count; ++i) result[i] = x[i] > y[i] ? x[i] : y[i];
           }
           return Status::Ok();
         }
@@ -812,7 +813,7 @@ Status Evaluator::eval(int index) {
       std::vector<uint8_t> hit(kBatch);
       for (const int element : node(current.children[1]).children) {
         compare(value, element, BinaryOp::kEq, hit.data());
-        for (RowIndex i = 0; i < count_; ++i) any[i] = std::max(any[i], hit[i]);
+        for (RowIndex i = 0, n = count_; i < n; ++i) any[i] = std::max(any[i], hit[i]);
       }
       // A null value is unknown, whatever the list holds (an empty list too).
       for (RowIndex k = 0; k < sel_.count; ++k) {
@@ -820,7 +821,7 @@ Status Evaluator::eval(int index) {
         if (!valid_at(value, i)) any[i] = kU;
       }
       if (current.negated) {
-        for (RowIndex i = 0; i < count_; ++i) any[i] = static_cast<uint8_t>(kT - any[i]);
+        for (RowIndex i = 0, n = count_; i < n; ++i) any[i] = static_cast<uint8_t>(kT - any[i]);
       }
       return Status::Ok();
     }
@@ -828,7 +829,7 @@ Status Evaluator::eval(int index) {
       std::vector<uint8_t> upper(kBatch);
       compare(current.children[0], current.children[1], BinaryOp::kGe, out.truth.data());
       compare(current.children[0], current.children[2], BinaryOp::kLe, upper.data());
-      for (RowIndex i = 0; i < count_; ++i) {
+      for (RowIndex i = 0, n = count_; i < n; ++i) {
         const uint8_t both = std::min(out.truth[i], upper[i]);
         out.truth[i] = current.negated ? static_cast<uint8_t>(kT - both) : both;
       }
