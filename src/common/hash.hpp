@@ -25,8 +25,20 @@ inline uint64_t hash_bytes(std::string_view text) {
     data += 8;
     left -= 8;
   }
+  // The last 0..7 bytes, read without a byte loop (a variable-length memcpy into a word stalls
+  // store forwarding): overlapping 8- or 4-byte reads, or three single bytes.
   uint64_t tail = 0;
-  std::memcpy(&tail, data, left);
+  if (left > 0 && text.size() >= 8) {
+    std::memcpy(&tail, data + left - 8, 8);  // ends at the text's end, reads back into hashed bytes
+  } else if (left >= 4) {
+    uint32_t low, high;
+    std::memcpy(&low, data, 4);
+    std::memcpy(&high, data + left - 4, 4);
+    tail = (uint64_t{high} << 32) | low;
+  } else if (left > 0) {
+    const auto byte = [&](size_t at) { return uint64_t{static_cast<unsigned char>(data[at])}; };
+    tail = byte(0) | (byte(left / 2) << 8) | (byte(left - 1) << 16);
+  }
   return mix(hash ^ tail ^ (uint64_t{left} << 56));
 }
 
