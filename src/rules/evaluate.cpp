@@ -175,6 +175,8 @@ class Evaluator {
   RowIndex count_ = 0;
   Selection sel_;
   std::vector<std::vector<uint16_t>> sel_buffers_;  // by node: the selection it narrows to
+  // For `in` and `between`, which compare into it and combine at once (no evaluation between).
+  std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kBatch);
   // pct_rank(): by node, the rank of every roster row ((rank − 1) / (n − 1)), computed up front.
   std::vector<std::vector<Rational>> ranks_;
   std::vector<std::vector<uint8_t>> rank_valid_;
@@ -328,17 +330,13 @@ void Evaluator::compare(int a, int b, BinaryOp op, uint8_t* out) {
     }
     return;
   }
-  if (repr(a) == Repr::kTruth || repr(b) == Repr::kTruth ||
-      (repr(a) == Repr::kLiteral && node(a).kind == NodeKind::kBool) ||
-      (repr(b) == Repr::kLiteral && node(b).kind == NodeKind::kBool)) {
-    // true/false compared with == or !=.
-    auto truth_at = [&](int index, RowIndex i) -> uint8_t {
-      if (repr(index) == Repr::kLiteral) return node(index).boolean ? kT : kF;
-      return vecs_[index].truth[i];
-    };
+  if (repr(a) == Repr::kTruth) {
+    // true/false compared with == or != (bool literals are truth vectors too).
+    const uint8_t* x_truth = vecs_[a].truth.data();
+    const uint8_t* y_truth = vecs_[b].truth.data();
     for (RowIndex i = 0, n = count_; i < n; ++i) {
-      const uint8_t x = truth_at(a, i);
-      const uint8_t y = truth_at(b, i);
+      const uint8_t x = x_truth[i];
+      const uint8_t y = y_truth[i];
       if (x == kU || y == kU) {
         out[i] = kU;
       } else {
@@ -579,10 +577,7 @@ Status Evaluator::eval_call(int index) {
     case Function::kCoalesce: {
       if (repr(index) == Repr::kTruth) {
         // if(c, a, b) and coalesce(...) of true/false.
-        auto truth_at = [&](int child, RowIndex i) -> uint8_t {
-          if (repr(child) == Repr::kLiteral) return node(child).boolean ? kT : kF;
-          return vecs_[child].truth[i];
-        };
+        auto truth_at = [&](int child, RowIndex i) { return vecs_[child].truth[i]; };
         for (RowIndex k = 0; k < sel_.count; ++k) {
           const RowIndex i = sel_.at(k);
           if (call.function == Function::kIf) {
@@ -810,7 +805,7 @@ Status Evaluator::eval(int index) {
       // Numbers, money, dates, true/false: any element equal.
       std::vector<uint8_t>& any = out.truth;
       std::fill(any.begin(), any.begin() + count_, kF);
-      std::vector<uint8_t> hit(kBatch);
+      std::vector<uint8_t>& hit = scratch_;
       for (const int element : node(current.children[1]).children) {
         compare(value, element, BinaryOp::kEq, hit.data());
         for (RowIndex i = 0, n = count_; i < n; ++i) any[i] = std::max(any[i], hit[i]);
@@ -826,7 +821,7 @@ Status Evaluator::eval(int index) {
       return Status::Ok();
     }
     case NodeKind::kBetween: {
-      std::vector<uint8_t> upper(kBatch);
+      std::vector<uint8_t>& upper = scratch_;
       compare(current.children[0], current.children[1], BinaryOp::kGe, out.truth.data());
       compare(current.children[0], current.children[2], BinaryOp::kLe, upper.data());
       for (RowIndex i = 0, n = count_; i < n; ++i) {
