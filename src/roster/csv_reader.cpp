@@ -29,7 +29,7 @@ namespace subsidy {
 
 namespace {
 
-constexpr size_t kChunkBytes = size_t{1} << 20;  // fits in cache between read and parse
+constexpr size_t kChunkBytes = size_t{256} << 10;  // fits in cache between read and parse
 constexpr size_t kMaxRecordBytes = size_t{64} << 20;
 
 // ---------------------------------------------------------------------------------------------
