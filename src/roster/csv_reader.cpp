@@ -10,15 +10,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <thread>
 
+#include "common/atomic_file.hpp"
 #include "common/csv.hpp"
 #include "common/parallel.hpp"
 #include "roster/sme_size.hpp"
@@ -176,6 +175,7 @@ struct Record {
   int64_t line = 0;          // physical line where the record starts
   int64_t newlines = -1;     // line ends inside the record, when the scan counted them
   std::string row_error;     // a problem confined to this record (it can be rejected)
+  bool unterminated = false;  // a quote opened and never closed: the rest of the file is lost
   // When the record's quoting is broken its fields are incomplete; the line as written is kept
   // here for the rejects file.
   std::string broken_line;
@@ -293,6 +293,7 @@ Status CsvScanner::fill() {
 CsvScanner::Scan CsvScanner::scan(Record* record, size_t* record_end) {
   record->fields.clear();
   record->row_error.clear();
+  record->unterminated = false;
   record->newlines = -1;
   char* const base = buffer_.data();
   size_t pos = begin_;
@@ -373,7 +374,7 @@ CsvScanner::Scan CsvScanner::scan(Record* record, size_t* record_end) {
         const void* quote = std::memchr(base + search, '"', end_ - search);
         if (quote == nullptr) {
           if (!eof_) return Scan::kNeedMore;
-          record->row_error = "unterminated quoted field";
+          record->unterminated = true;
           return Scan::kDone;  // reported as fatal by next()
         }
         close = static_cast<size_t>(static_cast<const char*>(quote) - base);
@@ -454,7 +455,7 @@ bool CsvScanner::next(Record* record, Status* fatal) {
       continue;
     }
     record->line = line_;
-    if (record->row_error == "unterminated quoted field") {
+    if (record->unterminated) {
       fatal_line_ = line_;
       *fatal = invalid_argument("unterminated quoted field");
       return false;
@@ -927,17 +928,11 @@ Status RosterLoader::read_header(CsvScanner& scanner) {
   return resolve_header(header_);
 }
 
-// Writes the rejects file whole, to `<path>.tmp` renamed into place, so that a failed load never
-// leaves a half-written one.
+// Writes the rejects file whole (internal::AtomicFile), so a failed load never leaves half of one.
 Status write_rejects(const std::string& path, const std::vector<std::string>& header,
                      const std::vector<PartOutput>& parts, const std::vector<int64_t>& first_lines) {
-  const std::string temporary = path + ".tmp";
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(temporary.c_str(), "wb"), &std::fclose);
-  auto failed = [&] {
-    std::remove(temporary.c_str());
-    return io_error(fmt::format("cannot write rejects file {}: {}", path, std::strerror(errno)));
-  };
-  if (!file) return failed();
+  internal::AtomicFile file(path, "rejects file ");
+  SUBSIDY_RETURN_IF_ERROR(file.open());
   std::string text;
   for (const std::string& name : header) {
     internal::append_csv_field(text, name);
@@ -955,12 +950,8 @@ Status write_rejects(const std::string& path, const std::vector<std::string>& he
       text.push_back('\n');
     }
   }
-  if (std::fwrite(text.data(), 1, text.size(), file.get()) != text.size() ||
-      std::fclose(file.release()) != 0) {
-    return failed();
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed();
-  return Status::Ok();
+  SUBSIDY_RETURN_IF_ERROR(file.write(text));
+  return file.commit();
 }
 
 Result<Roster> RosterLoader::finish(std::vector<PartOutput>& parts,
@@ -1087,9 +1078,7 @@ Result<int64_t> next_line_start(const SourceFactory& open_at, int64_t target) {
 Result<Roster> load_parallel(const SourceFactory& open_at, int64_t size,
                              const LoadOptions& options, LoadReport* report,
                              const std::string& file_name) {
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = internal::resolve_threads(options.threads);
   const int64_t per_part = std::max<int64_t>(options.bytes_per_part, 1);
   if (options.encoding != Encoding::kUtf8 || threads < 2 || size < 2 * per_part) {
     return load_sequential(open_at, options, report, file_name);
@@ -1114,29 +1103,19 @@ Result<Roster> load_parallel(const SourceFactory& open_at, int64_t size,
   const size_t parts_total = starts.size();
   std::vector<PartOutput> parts(parts_total);
   std::vector<Status> open_errors(parts_total);
-  std::atomic<size_t> next_part{0};
   const bool collect_rejects = !options.rejects_path.empty();
-  auto worker = [&] {
-    for (size_t part_idx = next_part++; part_idx < parts_total; part_idx = next_part++) {
-      const int64_t length =
-          part_idx + 1 < parts_total ? starts[part_idx + 1] - starts[part_idx] : -1;
-      Result<std::unique_ptr<ByteSource>> source = open_at(starts[part_idx], length);
-      if (!source.ok()) {
-        open_errors[part_idx] = source.status();
-        continue;
-      }
-      CsvScanner scanner(source->get(), true, false);
-      load_part(scanner, **source, loader.file_columns(), collect_rejects, length,
-                part_idx == 0 ? body : length, &parts[part_idx]);
+  internal::parallel_for(parts_total, threads, [&](size_t part_idx) {
+    const int64_t length =
+        part_idx + 1 < parts_total ? starts[part_idx + 1] - starts[part_idx] : -1;
+    Result<std::unique_ptr<ByteSource>> source = open_at(starts[part_idx], length);
+    if (!source.ok()) {
+      open_errors[part_idx] = source.status();
+      return;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int thread_idx = 1; thread_idx < std::min<int>(threads, static_cast<int>(parts_total));
-       ++thread_idx) {
-    pool.emplace_back(worker);
-  }
-  worker();
-  for (std::thread& thread : pool) thread.join();
+    CsvScanner scanner(source->get(), true, false);
+    load_part(scanner, **source, loader.file_columns(), collect_rejects, length,
+              part_idx == 0 ? body : length, &parts[part_idx]);
+  });
   for (const Status& status : open_errors) SUBSIDY_RETURN_IF_ERROR(status);
 
   // Confirm the cuts in file order, up to the first part that found a problem (its own start is

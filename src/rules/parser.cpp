@@ -83,6 +83,7 @@ class Parser {
   Result<int> parse_primary();
   Result<std::vector<int>> parse_arguments(TokenKind close, const Token& open, int max_count);
   Result<int> binary(BinaryOp op, int left, int right);
+  Result<int> prefix(NodeKind kind, const Token& op, int operand);
   SourceSpan cover(int first, int last) const {
     SourceSpan span = ast_.nodes[first].span;
     span.end = ast_.nodes[last].span.end;
@@ -291,6 +292,16 @@ struct DepthGuard {
   ~DepthGuard() { --*depth; }
 };
 
+// A prefix operator (`not`, unary minus): spans from the operator to the end of its operand.
+Result<int> Parser::prefix(NodeKind kind, const Token& op, int operand) {
+  Node node;
+  node.kind = kind;
+  node.span = op.span;
+  node.span.end = ast_.nodes[operand].span.end;
+  node.children = {operand};
+  return add_node(std::move(node));
+}
+
 Result<int> Parser::binary(BinaryOp op, int left, int right) {
   Node node;
   node.kind = NodeKind::kBinary;
@@ -328,12 +339,7 @@ Result<int> Parser::parse_not() {
     SUBSIDY_RETURN_IF_ERROR(enter(word));
     DepthGuard guard{&depth_};
     SUBSIDY_ASSIGN_OR_RETURN(const int operand, parse_not());
-    Node node;
-    node.kind = NodeKind::kNot;
-    node.span = word.span;
-    node.span.end = ast_.nodes[operand].span.end;
-    node.children = {operand};
-    return add_node(std::move(node));
+    return prefix(NodeKind::kNot, word, operand);
   }
   return parse_compare();
 }
@@ -432,12 +438,7 @@ Result<int> Parser::parse_unary() {
     SUBSIDY_RETURN_IF_ERROR(enter(minus));
     DepthGuard guard{&depth_};
     SUBSIDY_ASSIGN_OR_RETURN(const int operand, parse_unary());
-    Node node;
-    node.kind = NodeKind::kNegate;
-    node.span = minus.span;
-    node.span.end = ast_.nodes[operand].span.end;
-    node.children = {operand};
-    return add_node(std::move(node));
+    return prefix(NodeKind::kNegate, minus, operand);
   }
   return parse_postfix();
 }
