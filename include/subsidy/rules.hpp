@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "subsidy/calendar.hpp"
+#include "subsidy/money.hpp"
 #include "subsidy/roster.hpp"
 #include "subsidy/status.hpp"
 
@@ -50,6 +51,14 @@ struct RowMask {
   RowIndex size = 0;  // rows the mask covers
   bool test(RowIndex row_idx) const { return (words[row_idx >> 6] >> (row_idx & 63)) & 1; }
   RowIndex count() const;
+};
+
+// The exact values of a numeric expression for some rows: value k is num[k] / den[k] (den > 0;
+// den == 0 marks a null). Money is in fen, a date is its day serial (Date::serial()).
+struct RuleValues {
+  RuleType type = RuleType::kNumber;
+  std::vector<Int128> num;
+  std::vector<Int128> den;
 };
 
 enum class Truth { kFalse, kTrue, kUnknown };
@@ -92,6 +101,11 @@ class Rule {
   Result<RowMask> eligible(const Roster& roster, const EvalContext& context,
                            const RowMask& considered) const;
 
+  // The value of a money, number or date expression for each row of `rows`, in row order; pct_rank
+  // ranks among those rows. Another type is an error.
+  Result<RuleValues> values(const Roster& roster, const EvalContext& context,
+                            const RowMask& rows) const;
+
   // Clause by clause, for one enterprise.
   RuleExplanation explain(const Roster& roster, RowIndex row_idx,
                           const EvalContext& context) const;
@@ -112,5 +126,8 @@ class Rule {
 //     ^
 Result<Rule> compile_rule(std::string_view text, const Roster& roster,
                           const RuleLimits& limits = {});
+
+// Parses `text` without a roster: syntax errors only (for plans checked before a roster is loaded).
+Status check_rule_syntax(std::string_view text, const RuleLimits& limits = {});
 
 }  // namespace subsidy

@@ -1,57 +1,16 @@
 // Schema files: per column its type, the unit of a money column and the header it is read from.
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include "common/suggest.hpp"
+#include "common/yaml_reader.hpp"
 #include "subsidy/roster.hpp"
 
 namespace subsidy {
 
 namespace {
-
-// yaml-cpp 0.7 keeps a repeated key silently and guesses types from plain scalars, so every map is
-// walked by hand and every scalar is read from its text.
-class SchemaReader {
- public:
-  explicit SchemaReader(const std::string& file_name) : file_name_(file_name) {}
-
-  Status error(const YAML::Node& node, const std::string& path, const std::string& reason) const {
-    const int line = node.Mark().is_null() ? 0 : node.Mark().line + 1;
-    if (line > 0) return invalid_argument(fmt::format("{}:{}: {}: {}", file_name_, line, path, reason));
-    return invalid_argument(fmt::format("{}: {}: {}", file_name_, path, reason));
-  }
-
-  // Checks that `node` is a map whose keys are unique scalars from `allowed` (when not empty).
-  Status check_map(const YAML::Node& node, const std::string& path,
-                   std::span<const std::string_view> allowed) const {
-    if (!node.IsMap()) return error(node, path, "expected a mapping");
-    std::set<std::string> seen;
-    for (const auto& entry : node) {
-      if (!entry.first.IsScalar()) return error(entry.first, path, "keys must be plain names");
-      const std::string& key = entry.first.Scalar();
-      if (!seen.insert(key).second) {
-        return error(entry.first, path, fmt::format("key \"{}\" is given twice", key));
-      }
-      if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        return error(entry.first, path,
-                     fmt::format("unknown key \"{}\"{}", key, internal::did_you_mean(key, allowed)));
-      }
-    }
-    return Status::Ok();
-  }
-
-  Result<std::string> scalar(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsScalar()) return error(node, path, "expected a plain value");
-    return node.Scalar();
-  }
-
- private:
-  std::string file_name_;
-};
 
 constexpr std::string_view kTopKeys[] = {"columns"};
 constexpr std::string_view kColumnKeys[] = {"type", "unit", "header"};
@@ -59,13 +18,8 @@ constexpr std::string_view kColumnKeys[] = {"type", "unit", "header"};
 }  // namespace
 
 Result<Schema> parse_schema(std::string_view yaml_text, const std::string& file_name) {
-  SchemaReader reader(file_name);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    return invalid_argument(fmt::format("{}:{}: {}", file_name, e.mark.line + 1, e.msg));
-  }
+  const internal::YamlReader reader(file_name);
+  SUBSIDY_ASSIGN_OR_RETURN(YAML::Node root, reader.load(yaml_text));
   SUBSIDY_RETURN_IF_ERROR(reader.check_map(root, "schema", kTopKeys));
   const YAML::Node columns = root["columns"];
   if (!columns) return reader.error(root, "schema", "missing key \"columns\"");

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "rules/rational.hpp"
+#include "common/rational.hpp"
 #include "subsidy/rules.hpp"
 
 namespace subsidy::internal {

@@ -41,6 +41,10 @@ void plan_rule(CompiledRule& rule);
 Result<RowMask> evaluate_rule(const CompiledRule& rule, const EvalContext& context,
                               const RowMask* considered);
 
+// The exact value of the rule's numeric root for every row of `rows` (which pct_rank ranks over).
+Result<RuleValues> evaluate_values(const CompiledRule& rule, const EvalContext& context,
+                                   const RowMask& rows);
+
 // The truth of each node in `nodes` for one row.
 Result<std::vector<Truth>> evaluate_row(const CompiledRule& rule, const EvalContext& context,
                                         RowIndex row_idx, const std::vector<int>& nodes);

@@ -97,6 +97,12 @@ class Evaluator {
   Status prepare(const RowMask* considered);
   // Evaluates every node under `root` for rows [start, start + count).
   Status run(int root, RowIndex start, RowIndex count);
+  // The same for the rows of [start, start + count) set in `mask` only (start a multiple of 64);
+  // returns how many, listed in selected().
+  Result<RowIndex> run_masked(int root, RowIndex start, RowIndex count, const RowMask& mask);
+  const uint16_t* selected() const { return mask_rows_.data(); }
+  Rational rat_at(int index, RowIndex i) const;
+  bool valid_at(int index, RowIndex i) const;
   const Vec& vec(int node) const { return vecs_[node]; }
 
  private:
@@ -110,8 +116,6 @@ class Evaluator {
                     ids != nullptr ? std::string(ids->text(start_ + row)) : std::to_string(row))));
   }
   void expand_validity(const Column& column, Vec& out);
-  Rational rat_at(int index, RowIndex i) const;
-  bool valid_at(int index, RowIndex i) const;
   void compare(int a, int b, BinaryOp op, uint8_t* out);
   Status eval(int index);
   Status eval_arithmetic(int index);
@@ -175,6 +179,7 @@ class Evaluator {
   RowIndex count_ = 0;
   Selection sel_;
   std::vector<std::vector<uint16_t>> sel_buffers_;  // by node: the selection it narrows to
+  std::vector<uint16_t> mask_rows_ = std::vector<uint16_t>(kBatch);  // run_masked's selection
   // For `in` and `between`, which compare into it and combine at once (no evaluation between).
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kBatch);
   // pct_rank(): by node, the rank of every roster row ((rank − 1) / (n − 1)), computed up front.
@@ -843,6 +848,27 @@ Status Evaluator::run(int root, RowIndex start, RowIndex count) {
   return eval(root);
 }
 
+Result<RowIndex> Evaluator::run_masked(int root, RowIndex start, RowIndex count,
+                                       const RowMask& mask) {
+  RowIndex kept = 0;
+  for (RowIndex word = 0; word * 64 < count; ++word) {
+    uint64_t bits = mask.words[(start >> 6) + word];
+    while (bits != 0) {
+      mask_rows_[kept++] = static_cast<uint16_t>(word * 64 + __builtin_ctzll(bits));
+      bits &= bits - 1;
+    }
+  }
+  if (kept == 0) return RowIndex{0};
+  start_ = start;
+  count_ = count;
+  sel_ = kept == count ? Selection{nullptr, count} : Selection{mask_rows_.data(), kept};
+  if (sel_.rows == nullptr) {
+    for (RowIndex i = 0; i < count; ++i) mask_rows_[i] = static_cast<uint16_t>(i);
+  }
+  SUBSIDY_RETURN_IF_ERROR(eval(root));
+  return kept;
+}
+
 Status Evaluator::prepare(const RowMask* considered) {
   ranks_.assign(ast_.nodes.size(), {});
   rank_valid_.assign(ast_.nodes.size(), {});
@@ -916,6 +942,53 @@ Result<RowMask> evaluate_rule(const CompiledRule& rule, const EvalContext& conte
     for (size_t word = 0; word < mask.words.size(); ++word) mask.words[word] &= considered->words[word];
   }
   return mask;
+}
+
+Result<RuleValues> evaluate_values(const CompiledRule& rule, const EvalContext& context,
+                                   const RowMask& rows) {
+  Evaluator evaluator(rule, context);
+  SUBSIDY_RETURN_IF_ERROR(evaluator.prepare(&rows));
+  RuleValues values;
+  const int root = rule.ast.root;
+  values.type = rule.ast.nodes[root].type;
+  const RowIndex total = rows.count();
+  values.num.resize(static_cast<size_t>(total));
+  values.den.resize(static_cast<size_t>(total));
+  size_t out = 0;
+  const Repr repr = rule.repr[root];
+  if (repr == Repr::kConst) {  // a folded number or amount, or a date literal
+    const Node& constant = rule.ast.nodes[root];
+    const Rational value = constant.constant ? *constant.constant : Rational{constant.date, 1};
+    std::fill(values.num.begin(), values.num.end(), value.num);
+    std::fill(values.den.begin(), values.den.end(), value.den);
+    return values;
+  }
+  for (RowIndex start = 0; start < rule.rows; start += kBatch) {
+    const RowIndex count = std::min(kBatch, rule.rows - start);
+    SUBSIDY_ASSIGN_OR_RETURN(const RowIndex kept, evaluator.run_masked(root, start, count, rows));
+    const uint16_t* selected = evaluator.selected();
+    const Vec& vec = evaluator.vec(root);
+    if (repr == Repr::kInt) {  // the common case: a money or date column, whole numbers
+      for (RowIndex k = 0; k < kept; ++k, ++out) {
+        const RowIndex i = selected[k];
+        values.num[out] = vec.int_data[i];
+        values.den[out] = vec.is_valid(i) ? 1 : 0;
+      }
+      continue;
+    }
+    for (RowIndex k = 0; k < kept; ++k, ++out) {
+      const RowIndex i = selected[k];
+      if (!evaluator.valid_at(root, i)) {
+        values.num[out] = 0;
+        values.den[out] = 0;
+        continue;
+      }
+      const Rational value = evaluator.rat_at(root, i);
+      values.num[out] = value.num;
+      values.den[out] = value.den;
+    }
+  }
+  return values;
 }
 
 Result<std::vector<Truth>> evaluate_row(const CompiledRule& rule, const EvalContext& context,

@@ -109,6 +109,22 @@ Result<RowMask> Rule::eligible(const Roster& roster, const EvalContext& context,
   return internal::evaluate_rule(*compiled_, context, &considered);
 }
 
+Result<RuleValues> Rule::values(const Roster& roster, const EvalContext& context,
+                                const RowMask& rows) const {
+  if (&roster != compiled_->roster || roster.num_rows() != compiled_->rows) {
+    return invalid_argument("the rule was compiled against another roster");
+  }
+  const RuleType type = this->type();
+  if (type != RuleType::kMoney && type != RuleType::kNumber && type != RuleType::kDate) {
+    return invalid_argument(
+        fmt::format("the expression gives {}, not an amount, a number or a date", rule_type_name(type)));
+  }
+  if (rows.size != roster.num_rows()) {
+    return invalid_argument("the rows considered do not match the roster");
+  }
+  return internal::evaluate_values(*compiled_, context, rows);
+}
+
 RuleExplanation Rule::explain(const Roster& roster, RowIndex row_idx,
                               const EvalContext& context) const {
   RuleExplanation explanation;
@@ -146,6 +162,10 @@ Result<Rule> compile_rule(std::string_view text, const Roster& roster, const Rul
   internal::plan_rule(*compiled);
   collect_clauses(compiled->ast, compiled->ast.root, &compiled->clauses);
   return Rule(std::move(compiled));
+}
+
+Status check_rule_syntax(std::string_view text, const RuleLimits& limits) {
+  return internal::parse_rule(text, limits).status();
 }
 
 }  // namespace subsidy

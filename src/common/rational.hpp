@@ -1,7 +1,8 @@
-// Internal: exact rationals on 128-bit integers, for the rule language's numbers.
+// Internal: exact rationals on 128-bit integers, for the rule language and the award stage.
 //
 // Every operation is checked: a result that leaves 128 bits sets `overflow` instead of wrapping,
-// and the caller reports it. Denominators are positive and fractions kept reduced.
+// and the caller reports it. Denominators are positive and results kept reduced; compare() and
+// floor_of()/ceil_of() also take fractions that are not reduced.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "rules/rational.hpp"
+#include "common/rational.hpp"
 
 #include <fmt/format.h>
 
