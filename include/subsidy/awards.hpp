@@ -61,6 +61,7 @@ struct ProgramAwards {
 
 struct AwardsResult {
   std::vector<ProgramAwards> programs;  // in plan order
+  std::vector<RowMask> eligible;        // by program: the rows its eligibility rule holds for
 };
 
 namespace internal {
@@ -92,13 +93,15 @@ class CompiledAwards {
 Result<CompiledAwards> compile_awards(const Plan& plan, const Roster& roster);
 
 // The stages one by one (what-if re-runs only the ones a change touches) ...
+// Programs run in parallel on `threads` (0: all cores); the result is the same for any count.
 Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled,
-                                                  const EvalContext& context);
+                                                  const EvalContext& context, int threads = 1);
 Result<AwardsResult> compute_requested(const CompiledAwards& compiled, const EvalContext& context,
-                                       const std::vector<RowMask>& eligible);
+                                       std::vector<RowMask> eligible, int threads = 1);
 void apply_stacking(const Plan& plan, AwardsResult& awards);
 // ... and all of them.
-Result<AwardsResult> compute_awards(const CompiledAwards& compiled, const EvalContext& context);
+Result<AwardsResult> compute_awards(const CompiledAwards& compiled, const EvalContext& context,
+                                    int threads = 1);
 
 // The reason of one award line, for people: "tax_paid in band 3 (from 1000000.00): 100000.00 =
 // 100000.00; stacked out by sales-contribution (group base-support, highest)".

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 
+#include "common/parallel.hpp"
 #include "common/rational.hpp"
 
 namespace subsidy {
@@ -377,69 +378,88 @@ Result<CompiledAwards> compile_awards(const Plan& plan, const Roster& roster) {
 }
 
 Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled,
-                                                  const EvalContext& context) {
-  std::vector<RowMask> masks;
-  for (size_t p = 0; p < compiled.plan().programs.size(); ++p) {
-    Result<RowMask> mask = compiled.eligibility(p).eligible(compiled.roster(), context);
-    if (!mask.ok()) {
+                                                  const EvalContext& context, int threads) {
+  const size_t count = compiled.plan().programs.size();
+  std::vector<Result<RowMask>> masks(count, Status(StatusCode::kInternal, "not run"));
+  internal::parallel_for(count, threads, [&](size_t p) {
+    masks[p] = compiled.eligibility(p).eligible(compiled.roster(), context);
+  });
+  std::vector<RowMask> out;
+  for (size_t p = 0; p < count; ++p) {  // the first error in plan order, whatever the threads
+    if (!masks[p].ok()) {
       return plan_error(compiled.plan(), compiled.plan().programs[p].eligible.source,
-                        mask.status().message());
+                        masks[p].status().message());
     }
-    masks.push_back(std::move(*mask));
+    out.push_back(std::move(*masks[p]));
   }
-  return masks;
+  return out;
 }
 
-Result<AwardsResult> compute_requested(const CompiledAwards& compiled, const EvalContext& context,
-                                       const std::vector<RowMask>& eligible) {
+namespace {
+
+// One program's lines from its eligible rows.
+Status compute_program(const CompiledAwards& compiled, const EvalContext& context, size_t p,
+                       const RowMask& eligible, ProgramAwards* out) {
   const Plan& plan = compiled.plan();
-  AwardsResult result;
-  result.programs.resize(plan.programs.size());
+  const Program& program = plan.programs[p];
   std::vector<Rational> exact;
   std::vector<int16_t> hit;
-  for (size_t p = 0; p < plan.programs.size(); ++p) {
-    const Program& program = plan.programs[p];
-    const std::vector<RowIndex> rows = rows_of(eligible[p]);
-    AwardCalculator calculator(compiled, p, context);
-    SUBSIDY_RETURN_IF_ERROR(calculator.run(eligible[p], rows, &exact, &hit));
-    ProgramAwards& lines = result.programs[p];
-    lines.eligible = static_cast<RowIndex>(rows.size());
-    const int64_t unit = unit_fen(program.round.unit);
-    const RoundingMode mode = program.round.mode;
-    const std::optional<Rational> cap =
-        program.cap ? std::optional<Rational>(Rational{program.cap->fen(), 1}) : std::nullopt;
-    const std::optional<Rational> min_award =
-        program.min_award ? std::optional<Rational>(Rational{program.min_award->fen(), 1})
-                          : std::nullopt;
-    for (size_t k = 0; k < rows.size(); ++k) {
-      Rational value = exact[k];
-      if (value.den == 0 || value.num <= 0) continue;  // null, zero or negative: no award
-      bool capped = false;
-      if (cap && internal::compare(value, *cap) > 0) {
-        value = *cap;
-        capped = true;
-      }
-      const bool dropped = min_award && internal::compare(value, *min_award) < 0;
-      Int128 denominator;
-      int64_t rounded = 0;
-      try {
-        if (__builtin_mul_overflow(value.den, Int128{unit}, &denominator)) throw OverflowError("");
-        rounded = round_quotient(value.num, denominator, mode) * unit;
-      } catch (const OverflowError&) {
-        return plan_error(plan, program.award.source,
-                          fmt::format("the award of enterprise {} is too large for an amount",
-                                      enterprise_id(compiled.roster(), rows[k])));
-      }
-      if (rounded == 0 && !dropped) continue;
-      lines.rows.push_back(rows[k]);
-      lines.award.push_back(rounded);
-      lines.requested.push_back(dropped ? 0 : rounded);
-      lines.status.push_back(dropped ? AwardStatus::kDroppedBelowMin : AwardStatus::kRequested);
-      lines.hit.push_back(hit[k]);
-      lines.capped.push_back(capped ? 1 : 0);
-      lines.stacked_by.push_back(-1);
+  const std::vector<RowIndex> rows = rows_of(eligible);
+  AwardCalculator calculator(compiled, p, context);
+  SUBSIDY_RETURN_IF_ERROR(calculator.run(eligible, rows, &exact, &hit));
+  ProgramAwards& lines = *out;
+  lines.eligible = static_cast<RowIndex>(rows.size());
+  const int64_t unit = unit_fen(program.round.unit);
+  const RoundingMode mode = program.round.mode;
+  const std::optional<Rational> cap =
+      program.cap ? std::optional<Rational>(Rational{program.cap->fen(), 1}) : std::nullopt;
+  const std::optional<Rational> min_award =
+      program.min_award ? std::optional<Rational>(Rational{program.min_award->fen(), 1})
+                        : std::nullopt;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    Rational value = exact[k];
+    if (value.den == 0 || value.num <= 0) continue;  // null, zero or negative: no award
+    bool capped = false;
+    if (cap && internal::compare(value, *cap) > 0) {
+      value = *cap;
+      capped = true;
     }
+    const bool dropped = min_award && internal::compare(value, *min_award) < 0;
+    Int128 denominator;
+    int64_t rounded = 0;
+    try {
+      if (__builtin_mul_overflow(value.den, Int128{unit}, &denominator)) throw OverflowError("");
+      rounded = round_quotient(value.num, denominator, mode) * unit;
+    } catch (const OverflowError&) {
+      return plan_error(plan, program.award.source,
+                        fmt::format("the award of enterprise {} is too large for an amount",
+                                    enterprise_id(compiled.roster(), rows[k])));
+    }
+    if (rounded == 0 && !dropped) continue;
+    lines.rows.push_back(rows[k]);
+    lines.award.push_back(rounded);
+    lines.requested.push_back(dropped ? 0 : rounded);
+    lines.status.push_back(dropped ? AwardStatus::kDroppedBelowMin : AwardStatus::kRequested);
+    lines.hit.push_back(hit[k]);
+    lines.capped.push_back(capped ? 1 : 0);
+    lines.stacked_by.push_back(-1);
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<AwardsResult> compute_requested(const CompiledAwards& compiled, const EvalContext& context,
+                                       std::vector<RowMask> eligible, int threads) {
+  const size_t count = compiled.plan().programs.size();
+  AwardsResult result;
+  result.programs.resize(count);
+  std::vector<Status> statuses(count);
+  internal::parallel_for(count, threads, [&](size_t p) {
+    statuses[p] = compute_program(compiled, context, p, eligible[p], &result.programs[p]);
+  });
+  for (const Status& status : statuses) SUBSIDY_RETURN_IF_ERROR(status);
+  result.eligible = std::move(eligible);
   return result;
 }
 
@@ -598,9 +618,12 @@ Result<AwardExplanation> explain_award(const CompiledAwards& compiled, const Awa
   return explanation;
 }
 
-Result<AwardsResult> compute_awards(const CompiledAwards& compiled, const EvalContext& context) {
-  SUBSIDY_ASSIGN_OR_RETURN(std::vector<RowMask> eligible, evaluate_eligibility(compiled, context));
-  SUBSIDY_ASSIGN_OR_RETURN(AwardsResult awards, compute_requested(compiled, context, eligible));
+Result<AwardsResult> compute_awards(const CompiledAwards& compiled, const EvalContext& context,
+                                    int threads) {
+  SUBSIDY_ASSIGN_OR_RETURN(std::vector<RowMask> eligible,
+                           evaluate_eligibility(compiled, context, threads));
+  SUBSIDY_ASSIGN_OR_RETURN(AwardsResult awards,
+                           compute_requested(compiled, context, std::move(eligible), threads));
   apply_stacking(compiled.plan(), awards);
   return awards;
 }

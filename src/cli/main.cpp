@@ -5,11 +5,17 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <fstream>
 #include <optional>
 
+#include "subsidy/allocation.hpp"
+#include "subsidy/plan.hpp"
+#include "subsidy/results.hpp"
 #include "subsidy/roster.hpp"
 #include "subsidy/synth.hpp"
 
@@ -31,8 +37,11 @@ struct RosterArgs {
   std::string encoding = "utf-8";
   std::string rejects;
 
-  void add_to(CLI::App* command) {
-    command->add_option("--roster", roster, "roster CSV (UTF-8 or GBK)")->required();
+  int threads = 0;
+
+  void add_to(CLI::App* command, bool required = true) {
+    CLI::Option* option = command->add_option("--roster", roster, "roster CSV (UTF-8 or GBK)");
+    if (required) option->required();
     command->add_option("--schema", schema, "schema YAML: column types, units and headers");
     command->add_option("--encoding", encoding, "utf-8 (default) or gbk");
     command->add_option("--rejects", rejects,
@@ -49,6 +58,7 @@ struct RosterArgs {
     }
     SUBSIDY_ASSIGN_OR_RETURN(options.encoding, subsidy::parse_encoding(encoding));
     options.rejects_path = rejects;
+    options.threads = threads;
     return subsidy::load_roster_csv(roster, options, load_report);
   }
 };
@@ -76,6 +86,150 @@ int run_classify(const RosterArgs& args, const std::string& out) {
   return kExitOk;
 }
 
+// Stage names on stderr while a long run works, only when a person is watching (a terminal).
+class Progress {
+ public:
+  Progress() : enabled_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  void stage(std::string_view name) {
+    if (!enabled_) return;
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+    fmt::print(stderr, "\r\033[K[{:6.2f} s] {}...", elapsed.count(), name);
+    std::fflush(stderr);
+  }
+  void done() {
+    if (enabled_) fmt::print(stderr, "\r\033[K");
+  }
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// A plan, the roster and the plan compiled against it: what allocate and explain start from.
+struct Loaded {
+  subsidy::Plan plan;
+  subsidy::Roster roster;
+  std::optional<subsidy::CompiledPlan> compiled;
+  subsidy::LoadReport load_report;
+};
+
+subsidy::Status load_all(const std::string& plan_path, const RosterArgs& roster_args,
+                         Progress& progress, Loaded* out) {
+  progress.stage("reading the plan");
+  SUBSIDY_ASSIGN_OR_RETURN(out->plan, subsidy::load_plan(plan_path));
+  progress.stage("loading the roster");
+  SUBSIDY_ASSIGN_OR_RETURN(out->roster, roster_args.load(&out->load_report));
+  progress.stage("compiling the plan's rules");
+  SUBSIDY_ASSIGN_OR_RETURN(out->compiled, subsidy::compile_plan(out->plan, out->roster));
+  return subsidy::Status::Ok();
+}
+
+// The run id: a hash of the plan file, the roster file and the engine version.
+subsidy::Result<std::string> run_id(const std::string& plan_path, const std::string& roster_path) {
+  subsidy::RunHasher hash;
+  for (const std::string& path : {plan_path, roster_path}) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return subsidy::io_error(fmt::format("cannot read {}", path));
+    std::string chunk(1 << 20, '\0');
+    while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+      hash.add(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())));
+    }
+    hash.end_part();
+  }
+  hash.add(subsidy::engine_version());
+  hash.end_part();
+  return hash.hex();
+}
+
+struct AllocateArgs {
+  std::string plan;
+  std::string out;
+  bool json = false;
+  bool bom = false;
+};
+
+int run_allocate(const AllocateArgs& args, const RosterArgs& roster_args) {
+  Progress progress;
+  Loaded loaded;
+  subsidy::Status status = load_all(args.plan, roster_args, progress, &loaded);
+  if (!status.ok()) {
+    progress.done();
+    return report(status);
+  }
+  progress.stage("allocating");
+  subsidy::Result<subsidy::Allocation> allocation =
+      subsidy::allocate(*loaded.compiled, {.threads = roster_args.threads});
+  if (!allocation.ok()) {
+    progress.done();
+    return report(allocation.status());
+  }
+  progress.stage("writing the results");
+  subsidy::Result<std::string> id = run_id(args.plan, roster_args.roster);
+  if (!id.ok()) {
+    progress.done();
+    return report(id.status());
+  }
+  status = subsidy::write_allocation(args.out, *loaded.compiled, *allocation,
+                                     {*id, args.plan, roster_args.roster},
+                                     {.json = args.json, .bom = args.bom});
+  progress.done();
+  if (!status.ok()) return report(status);
+  const subsidy::Plan& plan = loaded.plan;
+  fmt::print("{} as of {}: {} enterprises, {} programs, run {}\n", plan.name,
+             plan.as_of.to_string(), loaded.roster.num_rows(), plan.programs.size(), *id);
+  for (const subsidy::PoolSummary& pool : allocation->pools) {
+    fmt::print("  {:<28} budget {:>16}  requested {:>16}  granted {:>16}  funded {}\n", pool.id,
+               subsidy::format_yuan(pool.budget), subsidy::format_yuan(pool.requested),
+               subsidy::format_yuan(pool.granted), pool.funded);
+  }
+  fmt::print("wrote {}/awards.csv, pools.csv, run.json{} in {:.2f} s\n", args.out,
+             args.json ? ", result.json" : "", progress.seconds());
+  return kExitOk;
+}
+
+int run_explain(const std::string& plan_path, const RosterArgs& roster_args,
+                const std::string& enterprise) {
+  Progress progress;
+  Loaded loaded;
+  subsidy::Status status = load_all(plan_path, roster_args, progress, &loaded);
+  if (!status.ok()) {
+    progress.done();
+    return report(status);
+  }
+  progress.stage("allocating");
+  subsidy::Result<subsidy::Allocation> allocation =
+      subsidy::allocate(*loaded.compiled, {.threads = roster_args.threads});
+  progress.done();
+  if (!allocation.ok()) return report(allocation.status());
+  subsidy::Result<std::string> text =
+      subsidy::explain_enterprise(*loaded.compiled, *allocation, enterprise);
+  if (!text.ok()) return report(text.status());
+  fmt::print("{}", *text);
+  return kExitOk;
+}
+
+int run_validate(const std::string& plan_path, const RosterArgs& roster_args) {
+  subsidy::Result<subsidy::Plan> plan = subsidy::load_plan(plan_path);
+  if (!plan.ok()) return report(plan.status());
+  if (roster_args.roster.empty()) {
+    fmt::print("{}: plan {} is valid ({} pools, {} programs); its rules were not checked "
+               "against a roster\n",
+               plan_path, plan->name, plan->pools.size(), plan->programs.size());
+    return kExitOk;
+  }
+  subsidy::LoadReport load_report;
+  subsidy::Result<subsidy::Roster> roster = roster_args.load(&load_report);
+  if (!roster.ok()) return report(roster.status());
+  subsidy::Result<subsidy::CompiledPlan> compiled = subsidy::compile_plan(*plan, *roster);
+  if (!compiled.ok()) return report(compiled.status());
+  fmt::print("{}: plan {} is valid ({} pools, {} programs) and its rules fit {}\n", plan_path,
+             plan->name, plan->pools.size(), plan->programs.size(), roster_args.roster);
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,6 +251,34 @@ int main(int argc, char** argv) {
   classify_args.add_to(classify);
   classify->add_option("--out", classify_out, "output CSV (UTF-8)")->required();
 
+  RosterArgs allocate_roster;
+  AllocateArgs allocate_args;
+  CLI::App* allocate = app.add_subcommand("allocate", "run a plan over a roster and write the results");
+  allocate->add_option("--plan", allocate_args.plan, "plan YAML or JSON")->required();
+  allocate_roster.add_to(allocate);
+  allocate->add_option("--out", allocate_args.out, "directory for awards.csv, pools.csv, run.json")
+      ->required();
+  allocate->add_flag("--json", allocate_args.json, "also write result.json");
+  allocate->add_flag("--bom", allocate_args.bom, "start the CSV files with a UTF-8 BOM (Excel)");
+  allocate->add_option("--threads", allocate_roster.threads, "threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+
+  RosterArgs explain_roster;
+  std::string explain_plan;
+  std::string enterprise;
+  CLI::App* explain =
+      app.add_subcommand("explain", "show one enterprise's path through every stage of a plan");
+  explain->add_option("--plan", explain_plan, "plan YAML or JSON")->required();
+  explain_roster.add_to(explain);
+  explain->add_option("--enterprise", enterprise, "the enterprise id")->required();
+
+  RosterArgs validate_roster;
+  std::string validate_plan;
+  CLI::App* validate =
+      app.add_subcommand("validate", "check a plan (and its rules against a roster) without running it");
+  validate->add_option("--plan", validate_plan, "plan YAML or JSON")->required();
+  validate_roster.add_to(validate, false);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -107,6 +289,9 @@ int main(int argc, char** argv) {
   try {
     if (synth->parsed()) return run_synth(rows, seed, synth_out);
     if (classify->parsed()) return run_classify(classify_args, classify_out);
+    if (allocate->parsed()) return run_allocate(allocate_args, allocate_roster);
+    if (explain->parsed()) return run_explain(explain_plan, explain_roster, enterprise);
+    if (validate->parsed()) return run_validate(validate_plan, validate_roster);
   } catch (const subsidy::OverflowError& e) {
     fmt::print(stderr, "subsidy: {}\n", e.what());
     return kExitBadInput;

@@ -1,0 +1,70 @@
+// Results (SPEC §8, §12): the award lines and pool summaries of an allocation as tables, and the
+// files `subsidy allocate` writes: awards.csv, pools.csv, run.json and, on request, result.json.
+//
+//   using namespace subsidy;
+//   RunHasher hash;  // plan bytes, roster bytes, engine version: each add()ed then end_part()
+//   RunInfo run{hash.hex(), "plan.yaml", "roster.csv"};
+//   Status written = write_allocation("out", *compiled, *allocation, run, {.json = true});
+//
+// Amounts are yuan with exactly two decimals, ratios six decimals rounded half-up (empty when the
+// denominator is 0); rows in a stable order (awards by program in plan order, then enterprise id);
+// UTF-8 without BOM unless asked, LF line ends, RFC 4180 quoting only where needed. The files are
+// written whole or not at all.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "subsidy/allocation.hpp"
+#include "subsidy/status.hpp"
+
+namespace subsidy {
+
+// What identifies a run (run.json): a hash of the plan, the roster and the engine version.
+struct RunInfo {
+  std::string run_id;  // 16 hex digits
+  std::string plan_file;
+  std::string roster_file;
+};
+
+// The engine's version ("0.1.0").
+std::string_view engine_version();
+
+// A stable 64-bit hash for run ids: add() the bytes of a part in any pieces, end_part() after
+// each part (plan, roster, version), then hex().
+class RunHasher {
+ public:
+  void add(std::string_view bytes);
+  void end_part();
+  std::string hex() const;  // 16 lowercase hex digits
+
+ private:
+  uint64_t state_ = 0xcbf29ce484222325ULL;
+  uint64_t pending_ = 0;
+  int pending_bytes_ = 0;
+};
+
+struct WriteOptions {
+  bool json = false;  // also result.json, amounts as strings
+  bool bom = false;   // a UTF-8 BOM before each CSV, for Excel
+};
+
+// awards.csv as text: enterprise,name,region,program,pool,requested,granted,status,reason.
+std::string awards_csv(const CompiledPlan& compiled, const Allocation& allocation);
+// pools.csv as text: pool,received,reserve,budget,requested,granted,remaining,funded,scaling,
+// oversubscription.
+std::string pools_csv(const Allocation& allocation);
+// run.json and result.json as text.
+std::string run_json(const CompiledPlan& compiled, const Allocation& allocation, const RunInfo& run);
+std::string result_json(const CompiledPlan& compiled, const Allocation& allocation);
+
+// Writes the files into `directory` (created if missing).
+Status write_allocation(const std::string& directory, const CompiledPlan& compiled,
+                        const Allocation& allocation, const RunInfo& run,
+                        const WriteOptions& options = {});
+
+// `numerator / denominator` to six decimals, half-up; "" when the denominator is 0.
+std::string format_ratio(Money numerator, Money denominator);
+
+}  // namespace subsidy

@@ -1,0 +1,598 @@
+// Budgets and settlement: each pool's own-budget programs are carved out and settled first, then
+// the shared rest (or, for a split pool, each region's share) by the pool's scarcity method across
+// the lines of all its other programs.
+#include "subsidy/allocation.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/multiprecision/cpp_int.hpp>
+
+#include "allocation/scarcity.hpp"
+#include "common/parallel.hpp"
+
+namespace subsidy {
+
+namespace internal {
+
+// A scarcity's rank_by keys, compiled.
+struct CompiledRanking {
+  std::vector<Rule> keys;
+  std::vector<bool> descending;
+};
+
+struct CompiledPlanData {
+  const Plan* plan = nullptr;
+  const Roster* roster = nullptr;
+  std::optional<CompiledAwards> awards;
+  std::vector<CompiledRanking> pool_ranking;     // by pool
+  std::vector<CompiledRanking> program_ranking;  // by program (its own budget)
+  // By pool: for a split pool, the listed region each dictionary code of `region` falls within
+  // (the first listed, -1 for none), and the split's measure columns.
+  std::vector<std::vector<int16_t>> region_of_code;
+  std::vector<std::vector<const Column*>> measure_columns;
+};
+
+}  // namespace internal
+
+std::string_view line_status_name(LineStatus status) {
+  switch (status) {
+    case LineStatus::kGranted: return "granted";
+    case LineStatus::kScaled: return "scaled";
+    case LineStatus::kUnfunded: return "unfunded";
+    case LineStatus::kStackedOut: return "stacked_out";
+    case LineStatus::kDroppedBelowMin: return "dropped_below_min";
+  }
+  return "granted";
+}
+
+CompiledPlan::CompiledPlan(std::unique_ptr<internal::CompiledPlanData> data)
+    : data_(std::move(data)) {}
+CompiledPlan::CompiledPlan(CompiledPlan&&) noexcept = default;
+CompiledPlan& CompiledPlan::operator=(CompiledPlan&&) noexcept = default;
+CompiledPlan::~CompiledPlan() = default;
+const Plan& CompiledPlan::plan() const { return *data_->plan; }
+const Roster& CompiledPlan::roster() const { return *data_->roster; }
+const CompiledAwards& CompiledPlan::awards() const { return *data_->awards; }
+
+namespace {
+
+using internal::SettleLine;
+
+Status plan_error(const Plan& plan, const PlanSource& source, const std::string& reason) {
+  if (source.line > 0) {
+    return invalid_argument(fmt::format("{}:{}: {}: {}", plan.file_name, source.line, source.path,
+                                        reason));
+  }
+  return invalid_argument(fmt::format("{}: {}: {}", plan.file_name, source.path, reason));
+}
+
+Result<internal::CompiledRanking> compile_ranking(const Plan& plan, const Scarcity& scarcity,
+                                                  const Roster& roster) {
+  internal::CompiledRanking ranking;
+  for (const RankKey& key : scarcity.rank_by) {
+    Result<Rule> rule = compile_rule(key.expression.text, roster);
+    if (!rule.ok()) return plan_error(plan, key.expression.source, rule.status().message());
+    const RuleType type = rule->type();
+    if (type != RuleType::kMoney && type != RuleType::kNumber && type != RuleType::kDate) {
+      return plan_error(plan, key.expression.source,
+                        fmt::format("rank_by needs an amount, a number or a date, not {}",
+                                    rule_type_name(type)));
+    }
+    ranking.keys.push_back(std::move(*rule));
+    ranking.descending.push_back(key.descending);
+  }
+  return ranking;
+}
+
+}  // namespace
+
+Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
+  auto data = std::make_unique<internal::CompiledPlanData>();
+  data->plan = &plan;
+  data->roster = &roster;
+  SUBSIDY_ASSIGN_OR_RETURN(data->awards, compile_awards(plan, roster));
+  for (const Pool& pool : plan.pools) {
+    SUBSIDY_ASSIGN_OR_RETURN(internal::CompiledRanking ranking,
+                             compile_ranking(plan, pool.scarcity, roster));
+    data->pool_ranking.push_back(std::move(ranking));
+    std::vector<int16_t> region_of_code;
+    std::vector<const Column*> measures;
+    if (pool.split) {
+      const Column* region = roster.find("region");
+      if (region == nullptr || region->type() != ColumnType::kString) {
+        return plan_error(plan, pool.split->source,
+                          "the roster has no region column to split the pool by");
+      }
+      const Dictionary& codes = region->dictionary();
+      region_of_code.assign(static_cast<size_t>(codes.size()), -1);
+      for (int32_t code = 0; code < codes.size(); ++code) {
+        const std::string_view value = codes.value(code);
+        for (size_t r = 0; r < pool.split->regions.size(); ++r) {
+          if (value.starts_with(pool.split->regions[r])) {
+            region_of_code[code] = static_cast<int16_t>(r);
+            break;
+          }
+        }
+      }
+      for (const SplitFactor& factor : pool.split->factors) {
+        if (factor.column.empty()) {
+          measures.push_back(nullptr);
+          continue;
+        }
+        const Column* column = roster.find(factor.column);
+        if (column == nullptr) {
+          return plan_error(plan, PlanSource{factor.source.path + ".measure", factor.source.line},
+                            fmt::format("unknown column \"{}\"", factor.column));
+        }
+        if (column->type() != ColumnType::kMoney && column->type() != ColumnType::kInteger) {
+          return plan_error(plan, PlanSource{factor.source.path + ".measure", factor.source.line},
+                            fmt::format("sum() needs an amount or integer column; {} is not one",
+                                        factor.column));
+        }
+        measures.push_back(column);
+      }
+    }
+    data->region_of_code.push_back(std::move(region_of_code));
+    data->measure_columns.push_back(std::move(measures));
+  }
+  for (const Program& program : plan.programs) {
+    SUBSIDY_ASSIGN_OR_RETURN(internal::CompiledRanking ranking,
+                             compile_ranking(plan, program.scarcity, roster));
+    data->program_ranking.push_back(std::move(ranking));
+  }
+  return CompiledPlan(std::move(data));
+}
+
+namespace {
+
+// Region of every roster row for each split pool (-1: outside every listed region).
+std::vector<std::vector<int16_t>> regions_of_rows(const CompiledPlan& compiled) {
+  const internal::CompiledPlanData& data = compiled.data();
+  std::vector<std::vector<int16_t>> out(compiled.plan().pools.size());
+  for (size_t p = 0; p < compiled.plan().pools.size(); ++p) {
+    if (!compiled.plan().pools[p].split) continue;
+    const std::span<const int32_t> codes = compiled.roster().column("region").int32s();
+    std::vector<int16_t>& regions = out[p];
+    regions.resize(codes.size());
+    for (size_t row = 0; row < codes.size(); ++row) {
+      regions[row] = codes[row] < 0 ? int16_t{-1} : data.region_of_code[p][codes[row]];
+    }
+  }
+  return out;
+}
+
+// The factor method: each listed region's exact share of the budget, rounded by largest
+// remainder to the unit (ties to the region listed first). Products of the factors' totals leave
+// 128 bits, so this runs on arbitrary-precision integers (a few regions, once per run).
+Result<std::vector<int64_t>> split_budget(const CompiledPlan& compiled, size_t pool_index,
+                                          const std::vector<int16_t>& region_of_row) {
+  using boost::multiprecision::cpp_int;
+  const Pool& pool = compiled.plan().pools[pool_index];
+  const Split& split = *pool.split;
+  const size_t regions = split.regions.size();
+  const size_t factors = split.factors.size();
+  const std::vector<const Column*>& columns = compiled.data().measure_columns[pool_index];
+  std::vector<std::vector<cpp_int>> measure(factors, std::vector<cpp_int>(regions));
+  std::vector<cpp_int> total(factors);
+  for (size_t f = 0; f < factors; ++f) {
+    std::vector<Int128> sums(regions, 0);
+    const Column* column = columns[f];
+    for (size_t row = 0; row < region_of_row.size(); ++row) {
+      const int16_t region = region_of_row[row];
+      if (region < 0) continue;
+      if (column == nullptr) {
+        sums[region] += 1;
+      } else if (column->is_valid(static_cast<RowIndex>(row))) {  // a null counts 0
+        sums[region] += column->int64s()[row];
+      }
+    }
+    for (size_t r = 0; r < regions; ++r) {
+      measure[f][r] = cpp_int(static_cast<int64_t>(sums[r] >> 64)) * (cpp_int(1) << 64) +
+                      cpp_int(static_cast<uint64_t>(sums[r] & ~uint64_t{0}));
+      total[f] += measure[f][r];
+    }
+    if (total[f] <= 0) {
+      return plan_error(compiled.plan(), split.factors[f].source,
+                        fmt::format("the measure {} is {} over the listed regions, so it cannot "
+                                    "weigh them",
+                                    columns[f] == nullptr ? "count" : "sum(" + split.factors[f].column + ")",
+                                    total[f] == 0 ? "0" : "negative"));
+    }
+  }
+  // share_r = Σ_f w_f · m_f(r) / M_f = N_r / D with D = 10^9 · Π M_f.
+  cpp_int denominator = Rate::kScale;
+  for (const cpp_int& t : total) denominator *= t;
+  const cpp_int budget = pool.budget().fen();
+  const int64_t unit = unit_fen(pool.round.unit);
+  std::vector<cpp_int> remainder(regions);
+  std::vector<int64_t> parts(regions);
+  int64_t given = 0;
+  for (size_t r = 0; r < regions; ++r) {
+    cpp_int numerator = 0;
+    for (size_t f = 0; f < factors; ++f) {
+      cpp_int term = cpp_int(split.factors[f].weight.nanos()) * measure[f][r];
+      for (size_t g = 0; g < factors; ++g) {
+        if (g != f) term *= total[g];
+      }
+      numerator += term;
+    }
+    const cpp_int share = budget * numerator;  // q_r = share / D
+    const cpp_int base = share / (denominator * unit) * unit;
+    parts[r] = static_cast<int64_t>(base);
+    remainder[r] = share - base * denominator;
+    given += parts[r];
+  }
+  std::vector<size_t> order(regions);
+  for (size_t r = 0; r < regions; ++r) order[r] = r;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
+  for (int64_t k = 0; k < (pool.budget().fen() - given) / unit; ++k) parts[order[k]] += unit;
+  return parts;
+}
+
+// One budget being settled: which lines, how much, how.
+struct Settlement {
+  int32_t summary = 0;  // index into Allocation::pools
+  int64_t budget = 0;
+  int64_t unit = 1;
+  const Scarcity* scarcity = nullptr;
+  const internal::CompiledRanking* ranking = nullptr;
+  std::vector<std::pair<int32_t, uint32_t>> lines;  // (program, line)
+};
+
+class Settler {
+ public:
+  Settler(const CompiledPlan& compiled, Allocation& allocation)
+      : compiled_(compiled), plan_(compiled.plan()), allocation_(allocation),
+        ids_(compiled.roster().find("id")) {}
+
+  Status run(Settlement& settlement);
+
+ private:
+  std::string_view id_of(RowIndex row) const {
+    return ids_ != nullptr ? ids_->text(row) : std::string_view();
+  }
+  Result<std::vector<std::vector<internal::RankValue>>> rank_values(const Settlement& settlement);
+
+  const CompiledPlan& compiled_;
+  const Plan& plan_;
+  Allocation& allocation_;
+  const Column* ids_;
+};
+
+Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
+    const Settlement& settlement) {
+  // Each key per program over the program's eligible rows (pct_rank ranks among them), then
+  // picked out for the lines being settled.
+  const internal::CompiledRanking& ranking = *settlement.ranking;
+  std::vector<std::vector<internal::RankValue>> keys(ranking.keys.size(),
+                                                     std::vector<internal::RankValue>(settlement.lines.size()));
+  const EvalContext context{plan_.as_of};
+  std::vector<int32_t> programs;
+  for (const auto& [program, line] : settlement.lines) {
+    if (std::find(programs.begin(), programs.end(), program) == programs.end()) {
+      programs.push_back(program);
+    }
+  }
+  for (size_t key = 0; key < ranking.keys.size(); ++key) {
+    for (const int32_t program : programs) {
+      const RowMask& eligible = allocation_.awards.eligible[program];
+      Result<RuleValues> values = ranking.keys[key].values(compiled_.roster(), context, eligible);
+      if (!values.ok()) {
+        const Scarcity& scarcity = *settlement.scarcity;
+        return plan_error(plan_, scarcity.rank_by[key].expression.source, values.status().message());
+      }
+      // values[k] belongs to the k-th eligible row: find each line's row among them.
+      std::vector<RowIndex> rows;
+      for (size_t word = 0; word < eligible.words.size(); ++word) {
+        for (uint64_t bits = eligible.words[word]; bits != 0; bits &= bits - 1) {
+          rows.push_back(static_cast<RowIndex>(word * 64 + __builtin_ctzll(bits)));
+        }
+      }
+      const ProgramAwards& lines = allocation_.awards.programs[program];
+      for (size_t k = 0; k < settlement.lines.size(); ++k) {
+        if (settlement.lines[k].first != program) continue;
+        const RowIndex row = lines.rows[settlement.lines[k].second];
+        const size_t position = std::lower_bound(rows.begin(), rows.end(), row) - rows.begin();
+        keys[key][k] = internal::RankValue{values->num[position], values->den[position]};
+      }
+    }
+  }
+  return keys;
+}
+
+Status Settler::run(Settlement& settlement) {
+  std::vector<SettleLine> lines;
+  lines.reserve(settlement.lines.size());
+  Money requested;
+  for (const auto& [program, line] : settlement.lines) {
+    const ProgramAwards& awards = allocation_.awards.programs[program];
+    lines.push_back(SettleLine{awards.requested[line], id_of(awards.rows[line]), program});
+    requested += Money::from_fen(awards.requested[line]);
+  }
+  const Scarcity& scarcity = *settlement.scarcity;
+  std::vector<int64_t> granted;
+  switch (scarcity.method) {
+    case ScarcityMethod::kProRata:
+      granted = internal::settle_pro_rata(lines, settlement.budget, settlement.unit);
+      break;
+    case ScarcityMethod::kEqualCap:
+      granted = internal::settle_equal_cap(lines, settlement.budget, settlement.unit);
+      break;
+    case ScarcityMethod::kPriority: {
+      SUBSIDY_ASSIGN_OR_RETURN(auto keys, rank_values(settlement));
+      const std::vector<uint32_t> order =
+          internal::priority_order(lines, keys, settlement.ranking->descending);
+      granted = internal::settle_in_order(lines, order, settlement.budget, settlement.unit, scarcity);
+      break;
+    }
+    case ScarcityMethod::kLottery: {
+      const uint64_t seed =
+          scarcity.seed ? *scarcity.seed
+                        : static_cast<uint64_t>(plan_.as_of.year()) * 10000 +
+                              static_cast<uint64_t>(plan_.as_of.month()) * 100 +
+                              static_cast<uint64_t>(plan_.as_of.day());
+      const std::vector<uint32_t> order = internal::lottery_order(lines, seed);
+      granted = internal::settle_in_order(lines, order, settlement.budget, settlement.unit, scarcity);
+      break;
+    }
+  }
+  PoolSummary& summary = allocation_.pools[settlement.summary];
+  summary.requested += requested;
+  for (size_t k = 0; k < lines.size(); ++k) {
+    const auto [program, line] = settlement.lines[k];
+    ProgramGrants& grants = allocation_.grants[program];
+    grants.granted[line] = granted[k];
+    grants.settlement[line] = settlement.summary;
+    grants.status[line] = granted[k] == lines[k].requested ? LineStatus::kGranted
+                          : granted[k] > 0                ? LineStatus::kScaled
+                                                          : LineStatus::kUnfunded;
+    summary.granted += Money::from_fen(granted[k]);
+    summary.funded += granted[k] > 0 ? 1 : 0;
+  }
+  summary.remaining = summary.budget - summary.granted;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
+                          std::vector<std::vector<int16_t>> region_of_row) {
+  const Plan& plan = compiled.plan();
+  Allocation allocation;
+  allocation.awards = std::move(awards);
+  allocation.region_of_row = std::move(region_of_row);
+  allocation.grants.resize(plan.programs.size());
+  for (size_t p = 0; p < plan.programs.size(); ++p) {
+    const ProgramAwards& lines = allocation.awards.programs[p];
+    ProgramGrants& grants = allocation.grants[p];
+    grants.granted.assign(lines.rows.size(), 0);
+    grants.settlement.assign(lines.rows.size(), -1);
+    grants.status.resize(lines.rows.size());
+    for (size_t l = 0; l < lines.rows.size(); ++l) {
+      grants.status[l] = lines.status[l] == AwardStatus::kStackedOut ? LineStatus::kStackedOut
+                         : lines.status[l] == AwardStatus::kDroppedBelowMin
+                             ? LineStatus::kDroppedBelowMin
+                             : LineStatus::kUnfunded;
+    }
+  }
+  Settler settler(compiled, allocation);
+  for (size_t pool_index = 0; pool_index < plan.pools.size(); ++pool_index) {
+    const Pool& pool = plan.pools[pool_index];
+    const auto pool_summary = static_cast<int32_t>(allocation.pools.size());
+    PoolSummary head;
+    head.id = pool.id;
+    head.kind = PoolSummary::Kind::kPool;
+    head.received = pool.received;
+    head.reserve = pool.reserve_amount();
+    head.budget = pool.budget();
+    head.method = pool.scarcity.method;
+    head.unit = pool.round.unit;
+    allocation.pools.push_back(head);
+    // Lines by program: the ones asking for something.
+    auto requesting = [&](size_t p) {
+      std::vector<std::pair<int32_t, uint32_t>> out;
+      const ProgramAwards& lines = allocation.awards.programs[p];
+      for (size_t l = 0; l < lines.rows.size(); ++l) {
+        if (lines.status[l] == AwardStatus::kRequested && lines.requested[l] > 0) {
+          out.emplace_back(static_cast<int32_t>(p), static_cast<uint32_t>(l));
+        }
+      }
+      return out;
+    };
+    // Own budgets first, in plan order; their rows come after the pool's children.
+    std::vector<PoolSummary> program_rows;
+    Money shared = pool.budget();
+    for (size_t p = 0; p < plan.programs.size(); ++p) {
+      const Program& program = plan.programs[p];
+      if (program.pool != pool.id || !program.budget) continue;
+      shared -= *program.budget;
+    }
+    std::vector<std::pair<size_t, int32_t>> own_rows;  // (program, summary index) filled below
+    const size_t children = pool.split ? pool.split->regions.size() : 0;
+    int32_t next_index = pool_summary + 1 + static_cast<int32_t>(children);
+    for (size_t p = 0; p < plan.programs.size(); ++p) {
+      const Program& program = plan.programs[p];
+      if (program.pool != pool.id || !program.budget) continue;
+      PoolSummary row;
+      row.id = pool.id + ":" + program.id;
+      row.kind = PoolSummary::Kind::kProgram;
+      row.budget = *program.budget;
+      row.method = program.scarcity.method;
+      row.unit = program.round.unit;
+      program_rows.push_back(row);
+      own_rows.emplace_back(p, next_index++);
+    }
+    // Children rows (split pools), then program rows, go right after the pool's own row.
+    std::vector<int64_t> child_budgets;
+    if (pool.split) {
+      SUBSIDY_ASSIGN_OR_RETURN(child_budgets,
+                               split_budget(compiled, pool_index, allocation.region_of_row[pool_index]));
+      for (size_t r = 0; r < children; ++r) {
+        PoolSummary child;
+        child.id = pool.id + "/" + pool.split->regions[r];
+        child.kind = PoolSummary::Kind::kRegion;
+        child.budget = Money::from_fen(child_budgets[r]);
+        child.method = pool.scarcity.method;
+        child.unit = pool.round.unit;
+        allocation.pools.push_back(child);
+      }
+    }
+    for (PoolSummary& row : program_rows) allocation.pools.push_back(std::move(row));
+    for (const auto& [p, summary] : own_rows) {
+      Settlement settlement;
+      settlement.summary = summary;
+      settlement.budget = plan.programs[p].budget->fen();
+      settlement.unit = unit_fen(plan.programs[p].round.unit);
+      settlement.scarcity = &plan.programs[p].scarcity;
+      settlement.ranking = &compiled.data().program_ranking[p];
+      settlement.lines = requesting(p);
+      SUBSIDY_RETURN_IF_ERROR(settler.run(settlement));
+      if (plan.programs[p].spill) shared += allocation.pools[summary].remaining;
+    }
+    // The shared budget: one settlement, or one per region of a split pool.
+    std::vector<Settlement> shared_settlements(pool.split ? children : 1);
+    for (size_t s = 0; s < shared_settlements.size(); ++s) {
+      Settlement& settlement = shared_settlements[s];
+      settlement.summary = pool.split ? pool_summary + 1 + static_cast<int32_t>(s) : pool_summary;
+      settlement.budget = pool.split ? child_budgets[s] : shared.fen();
+      settlement.unit = unit_fen(pool.round.unit);
+      settlement.scarcity = &pool.scarcity;
+      settlement.ranking = &compiled.data().pool_ranking[pool_index];
+    }
+    for (size_t p = 0; p < plan.programs.size(); ++p) {
+      const Program& program = plan.programs[p];
+      if (program.pool != pool.id || program.budget) continue;
+      for (const auto& entry : requesting(p)) {
+        size_t s = 0;
+        if (pool.split) {
+          const RowIndex row = allocation.awards.programs[p].rows[entry.second];
+          s = static_cast<size_t>(allocation.region_of_row[pool_index][row]);
+        }
+        shared_settlements[s].lines.push_back(entry);
+      }
+    }
+    for (Settlement& settlement : shared_settlements) {
+      SUBSIDY_RETURN_IF_ERROR(settler.run(settlement));
+    }
+    // The pool's row covers every line drawing on it: its children's (a split pool's shared part
+    // is settled in them) or the shared part it settled itself, and the own budgets.
+    PoolSummary& total = allocation.pools[pool_summary];
+    std::vector<int32_t> parts;
+    for (size_t r = 0; r < children; ++r) parts.push_back(pool_summary + 1 + static_cast<int32_t>(r));
+    for (const auto& [p, summary] : own_rows) parts.push_back(summary);
+    for (const int32_t summary : parts) {
+      total.requested += allocation.pools[summary].requested;
+      total.granted += allocation.pools[summary].granted;
+      total.funded += allocation.pools[summary].funded;
+    }
+    total.budget = pool.budget();
+    total.remaining = total.budget - total.granted;
+  }
+  return allocation;
+}
+
+Result<Allocation> allocate(const CompiledPlan& compiled, const AllocateOptions& options) {
+  const Plan& plan = compiled.plan();
+  const EvalContext context{plan.as_of};
+  SUBSIDY_ASSIGN_OR_RETURN(std::vector<RowMask> eligible,
+                           evaluate_eligibility(compiled.awards(), context, options.threads));
+  std::vector<std::vector<int16_t>> regions = regions_of_rows(compiled);
+  // A program drawing on a split pool is open only to enterprises within its listed regions.
+  for (size_t p = 0; p < plan.programs.size(); ++p) {
+    const Pool* pool = plan.find_pool(plan.programs[p].pool);
+    if (!pool->split) continue;
+    const std::vector<int16_t>& region = regions[pool - plan.pools.data()];
+    RowMask& mask = eligible[p];
+    for (size_t row = 0; row < region.size(); ++row) {
+      if (region[row] < 0) mask.words[row >> 6] &= ~(uint64_t{1} << (row & 63));
+    }
+  }
+  SUBSIDY_ASSIGN_OR_RETURN(AwardsResult awards, compute_requested(compiled.awards(), context,
+                                                                  std::move(eligible),
+                                                                  options.threads));
+  apply_stacking(plan, awards);
+  return settle(compiled, std::move(awards), std::move(regions));
+}
+
+std::string describe_line(const CompiledPlan& compiled, const Allocation& allocation,
+                          size_t program, size_t line) {
+  const Plan& plan = compiled.plan();
+  std::string text = describe_award_line(plan, program, allocation.awards.programs[program], line);
+  const ProgramGrants& grants = allocation.grants[program];
+  const int32_t settlement = grants.settlement[line];
+  if (settlement < 0) return text;
+  const PoolSummary& budget = allocation.pools[settlement];
+  const std::string_view method = scarcity_method_name(budget.method);
+  switch (grants.status[line]) {
+    case LineStatus::kGranted:
+      if (budget.requested > budget.budget) {
+        text += fmt::format("; granted in full by {} in {}", method, budget.id);
+      }
+      break;
+    case LineStatus::kScaled:
+      text += fmt::format("; scaled to {} by {} in {}",
+                          format_yuan(Money::from_fen(grants.granted[line])), method, budget.id);
+      break;
+    case LineStatus::kUnfunded:
+      text += fmt::format("; unfunded: {} in {} ran out ({} requested of {})", method, budget.id,
+                          format_yuan(budget.requested), format_yuan(budget.budget));
+      break;
+    default: break;
+  }
+  return text;
+}
+
+Result<std::string> explain_enterprise(const CompiledPlan& compiled, const Allocation& allocation,
+                                       std::string_view enterprise_id) {
+  const std::optional<RowIndex> row = compiled.roster().find_row(enterprise_id);
+  if (!row) return not_found(fmt::format("no enterprise \"{}\" in the roster", enterprise_id));
+  const Plan& plan = compiled.plan();
+  const EvalContext context{plan.as_of};
+  std::string text = fmt::format("enterprise {}", enterprise_id);
+  if (const Column* name = compiled.roster().find("name"); name != nullptr) {
+    text += fmt::format(" ({})", name->text(*row));
+  }
+  text += fmt::format(", plan {}, as of {}\n", plan.name, plan.as_of.to_string());
+  for (size_t p = 0; p < plan.programs.size(); ++p) {
+    const Program& program = plan.programs[p];
+    text += fmt::format("\nprogram {} ({}), pool {}\n", program.id, program.name, program.pool);
+    const RuleExplanation eligibility =
+        compiled.awards().eligibility(p).explain(compiled.roster(), *row, context);
+    for (const ClauseExplanation& clause : eligibility.clauses) {
+      text += fmt::format("  {:<7} {}", truth_name(clause.value), clause.text);
+      if (!clause.null_fields.empty()) {
+        std::string fields;
+        for (const std::string& field : clause.null_fields) fields += (fields.empty() ? "" : ", ") + field;
+        text += fmt::format("  ({} is null)", fields);
+      }
+      text += "\n";
+    }
+    const ProgramAwards& lines = allocation.awards.programs[p];
+    const int64_t line = lines.find(*row);
+    if (eligibility.value != Truth::kTrue) {
+      text += fmt::format("  → ineligible: {}\n", eligibility.summary());
+      continue;
+    }
+    if (line < 0) {
+      const bool outside_regions = !allocation.awards.eligible[p].test(*row);
+      text += outside_regions
+                  ? "  → ineligible: outside every region the pool is split among\n"
+                  : "  → eligible, award 0 (below the first band, no table row hit, or a null or "
+                    "zero base)\n";
+      continue;
+    }
+    text += fmt::format("  award: {}\n", describe_line(compiled, allocation, p, static_cast<size_t>(line)));
+    const LineStatus status = allocation.grants[p].status[line];
+    const bool out_of_play =
+        status == LineStatus::kStackedOut || status == LineStatus::kDroppedBelowMin;
+    text += fmt::format("  → {}: requested {}, granted {}\n", line_status_name(status),
+                        format_yuan(Money::from_fen(out_of_play ? lines.award[line]
+                                                                : lines.requested[line])),
+                        format_yuan(Money::from_fen(allocation.grants[p].granted[line])));
+  }
+  return text;
+}
+
+}  // namespace subsidy

@@ -1,0 +1,287 @@
+// Output tables and files of an allocation run.
+#include "subsidy/results.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "common/atomic_file.hpp"
+#include "common/csv.hpp"
+
+namespace subsidy {
+
+#ifndef SUBSIDY_VERSION
+#define SUBSIDY_VERSION "0.0.0"
+#endif
+
+std::string_view engine_version() { return SUBSIDY_VERSION; }
+
+// Eight bytes at a time (FNV-style multiply on 64-bit words), so a 100 MB roster hashes in tens
+// of milliseconds; bytes are carried between calls so how the input is cut does not matter.
+void RunHasher::add(std::string_view bytes) {
+  for (const char c : bytes) {
+    pending_ |= static_cast<uint64_t>(static_cast<unsigned char>(c)) << (8 * pending_bytes_);
+    if (++pending_bytes_ == 8) {
+      state_ = (state_ ^ pending_) * 0x100000001b3ULL;
+      state_ ^= state_ >> 29;
+      pending_ = 0;
+      pending_bytes_ = 0;
+    }
+  }
+}
+
+void RunHasher::end_part() {
+  state_ = (state_ ^ pending_ ^ (uint64_t{pending_bytes_} << 56) ^ 0xff) * 0x100000001b3ULL;
+  state_ ^= state_ >> 29;
+  pending_ = 0;
+  pending_bytes_ = 0;
+}
+
+std::string RunHasher::hex() const { return fmt::format("{:016x}", state_); }
+
+std::string format_ratio(Money numerator, Money denominator) {
+  if (denominator.is_zero()) return "";
+  const int64_t millionths = round_quotient(static_cast<Int128>(numerator.fen()) * 1'000'000,
+                                            denominator.fen(), RoundingMode::kHalfUp);
+  const std::string sign = millionths < 0 ? "-" : "";
+  const uint64_t magnitude = millionths < 0 ? -static_cast<uint64_t>(millionths) : millionths;
+  return fmt::format("{}{}.{:06d}", sign, magnitude / 1'000'000, magnitude % 1'000'000);
+}
+
+namespace {
+
+// One row of awards.csv.
+struct AwardRow {
+  std::string_view enterprise;
+  std::string_view name;
+  std::string_view region;
+  const std::string* program = nullptr;
+  std::string pool;
+  Money requested;
+  Money granted;
+  LineStatus status = LineStatus::kGranted;
+  std::string reason;
+};
+
+std::string_view text_of(const Column* column, RowIndex row) {
+  return column != nullptr && column->type() == ColumnType::kText ? column->text(row)
+                                                                  : std::string_view();
+}
+
+std::string_view code_of(const Column* column, RowIndex row) {
+  if (column == nullptr || column->type() != ColumnType::kString) return text_of(column, row);
+  const int32_t code = column->int32s()[row];
+  return code < 0 ? std::string_view() : column->dictionary().value(code);
+}
+
+// Visits awards.csv's rows in order: programs in plan order, then enterprise id.
+template <class Visit>
+void for_each_award_row(const CompiledPlan& compiled, const Allocation& allocation, Visit visit) {
+  const Plan& plan = compiled.plan();
+  const Roster& roster = compiled.roster();
+  const Column* ids = roster.find("id");
+  const Column* names = roster.find("name");
+  const Column* regions = roster.find("region");
+  for (size_t p = 0; p < plan.programs.size(); ++p) {
+    const Program& program = plan.programs[p];
+    const ProgramAwards& lines = allocation.awards.programs[p];
+    const ProgramGrants& grants = allocation.grants[p];
+    std::vector<uint32_t> order(lines.rows.size());
+    std::iota(order.begin(), order.end(), 0u);
+    auto by_id = [&](uint32_t a, uint32_t b) {
+      return text_of(ids, lines.rows[a]) < text_of(ids, lines.rows[b]);
+    };
+    if (!std::is_sorted(order.begin(), order.end(), by_id)) {
+      std::sort(order.begin(), order.end(), by_id);
+    }
+    const size_t pool_index = plan.find_pool(program.pool) - plan.pools.data();
+    const Pool& pool = plan.pools[pool_index];
+    for (const uint32_t line : order) {
+      const RowIndex row = lines.rows[line];
+      AwardRow out;
+      out.enterprise = text_of(ids, row);
+      out.name = text_of(names, row);
+      out.region = code_of(regions, row);
+      out.program = &program.id;
+      const int32_t settlement = grants.settlement[line];
+      if (settlement >= 0) {
+        out.pool = allocation.pools[settlement].id;
+      } else if (pool.split && !allocation.region_of_row[pool_index].empty() &&
+                 allocation.region_of_row[pool_index][row] >= 0) {
+        out.pool = pool.id + "/" + pool.split->regions[allocation.region_of_row[pool_index][row]];
+      } else {
+        out.pool = program.budget ? pool.id + ":" + program.id : pool.id;
+      }
+      // A stacked-out or dropped line shows its own award as requested (SPEC §7).
+      const bool out_of_play = grants.status[line] == LineStatus::kStackedOut ||
+                               grants.status[line] == LineStatus::kDroppedBelowMin;
+      out.requested = Money::from_fen(out_of_play ? lines.award[line] : lines.requested[line]);
+      out.granted = Money::from_fen(grants.granted[line]);
+      out.status = grants.status[line];
+      out.reason = describe_line(compiled, allocation, p, line);
+      visit(out);
+    }
+  }
+}
+
+const char* kind_name(PoolSummary::Kind kind) {
+  switch (kind) {
+    case PoolSummary::Kind::kPool: return "pool";
+    case PoolSummary::Kind::kRegion: return "region";
+    case PoolSummary::Kind::kProgram: return "program";
+  }
+  return "pool";
+}
+
+std::string optional_yuan(const std::optional<Money>& amount) {
+  return amount ? format_yuan(*amount) : std::string();
+}
+
+}  // namespace
+
+std::string awards_csv(const CompiledPlan& compiled, const Allocation& allocation) {
+  std::string out = "enterprise,name,region,program,pool,requested,granted,status,reason\n";
+  for_each_award_row(compiled, allocation, [&](const AwardRow& row) {
+    internal::append_csv_field(out, row.enterprise);
+    out.push_back(',');
+    internal::append_csv_field(out, row.name);
+    out.push_back(',');
+    internal::append_csv_field(out, row.region);
+    out.push_back(',');
+    internal::append_csv_field(out, *row.program);
+    out.push_back(',');
+    internal::append_csv_field(out, row.pool);
+    out += fmt::format(",{},{},{},", format_yuan(row.requested), format_yuan(row.granted),
+                       line_status_name(row.status));
+    internal::append_csv_field(out, row.reason);
+    out.push_back('\n');
+  });
+  return out;
+}
+
+std::string pools_csv(const Allocation& allocation) {
+  std::string out =
+      "pool,received,reserve,budget,requested,granted,remaining,funded,scaling,oversubscription\n";
+  for (const PoolSummary& pool : allocation.pools) {
+    internal::append_csv_field(out, pool.id);
+    out += fmt::format(",{},{},{},{},{},{},{},{},{}\n", optional_yuan(pool.received),
+                       optional_yuan(pool.reserve), format_yuan(pool.budget),
+                       format_yuan(pool.requested), format_yuan(pool.granted),
+                       format_yuan(pool.remaining), pool.funded,
+                       format_ratio(pool.granted, pool.requested),
+                       format_ratio(pool.requested, pool.budget));
+  }
+  return out;
+}
+
+std::string run_json(const CompiledPlan& compiled, const Allocation& allocation,
+                     const RunInfo& run) {
+  const Plan& plan = compiled.plan();
+  nlohmann::ordered_json json;
+  json["run_id"] = run.run_id;
+  json["plan"] = plan.name;
+  json["as_of"] = plan.as_of.to_string();
+  json["fiscal_year"] = plan.fiscal_year;
+  json["engine"] = std::string(engine_version());
+  json["plan_file"] = run.plan_file;
+  json["roster_file"] = run.roster_file;
+  json["roster_rows"] = compiled.roster().num_rows();
+  Money requested;
+  Money granted;
+  int64_t lines = 0;
+  int64_t funded = 0;
+  nlohmann::ordered_json programs = nlohmann::ordered_json::array();
+  for (size_t p = 0; p < plan.programs.size(); ++p) {
+    const ProgramAwards& awards = allocation.awards.programs[p];
+    const ProgramGrants& grants = allocation.grants[p];
+    Money program_requested;
+    Money program_granted;
+    int64_t program_funded = 0;
+    for (size_t l = 0; l < awards.rows.size(); ++l) {
+      program_requested += Money::from_fen(awards.requested[l]);
+      program_granted += Money::from_fen(grants.granted[l]);
+      program_funded += grants.granted[l] > 0 ? 1 : 0;
+    }
+    requested += program_requested;
+    granted += program_granted;
+    lines += static_cast<int64_t>(awards.rows.size());
+    funded += program_funded;
+    programs.push_back({{"program", plan.programs[p].id},
+                        {"eligible", awards.eligible},
+                        {"lines", awards.rows.size()},
+                        {"requested", format_yuan(program_requested)},
+                        {"granted", format_yuan(program_granted)},
+                        {"funded", program_funded}});
+  }
+  json["totals"] = {{"lines", lines},
+                    {"funded", funded},
+                    {"requested", format_yuan(requested)},
+                    {"granted", format_yuan(granted)}};
+  json["programs"] = programs;
+  return json.dump(2) + "\n";
+}
+
+std::string result_json(const CompiledPlan& compiled, const Allocation& allocation) {
+  nlohmann::ordered_json json;
+  nlohmann::ordered_json awards = nlohmann::ordered_json::array();
+  for_each_award_row(compiled, allocation, [&](const AwardRow& row) {
+    awards.push_back({{"enterprise", row.enterprise},
+                      {"name", row.name},
+                      {"region", row.region},
+                      {"program", *row.program},
+                      {"pool", row.pool},
+                      {"requested", format_yuan(row.requested)},
+                      {"granted", format_yuan(row.granted)},
+                      {"status", line_status_name(row.status)},
+                      {"reason", row.reason}});
+  });
+  nlohmann::ordered_json pools = nlohmann::ordered_json::array();
+  for (const PoolSummary& pool : allocation.pools) {
+    pools.push_back({{"pool", pool.id},
+                     {"kind", kind_name(pool.kind)},
+                     {"received", optional_yuan(pool.received)},
+                     {"reserve", optional_yuan(pool.reserve)},
+                     {"budget", format_yuan(pool.budget)},
+                     {"requested", format_yuan(pool.requested)},
+                     {"granted", format_yuan(pool.granted)},
+                     {"remaining", format_yuan(pool.remaining)},
+                     {"funded", pool.funded},
+                     {"scaling", format_ratio(pool.granted, pool.requested)},
+                     {"oversubscription", format_ratio(pool.requested, pool.budget)}});
+  }
+  json["awards"] = awards;
+  json["pools"] = pools;
+  return json.dump(2) + "\n";
+}
+
+Status write_allocation(const std::string& directory, const CompiledPlan& compiled,
+                        const Allocation& allocation, const RunInfo& run,
+                        const WriteOptions& options) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) return io_error(fmt::format("cannot create {}: {}", directory, error.message()));
+  const std::string bom = options.bom ? "\xEF\xBB\xBF" : "";
+  std::vector<std::pair<std::string, std::string>> files = {
+      {"awards.csv", bom + awards_csv(compiled, allocation)},
+      {"pools.csv", bom + pools_csv(allocation)},
+      {"run.json", run_json(compiled, allocation, run)},
+  };
+  if (options.json) files.emplace_back("result.json", result_json(compiled, allocation));
+  // Every file goes to a .tmp first; they are renamed into place only when all are written.
+  std::vector<std::unique_ptr<internal::AtomicFile>> pending;
+  for (const auto& [name, text] : files) {
+    auto file = std::make_unique<internal::AtomicFile>(
+        (std::filesystem::path(directory) / name).string());
+    SUBSIDY_RETURN_IF_ERROR(file->open());
+    SUBSIDY_RETURN_IF_ERROR(file->write(text));
+    pending.push_back(std::move(file));
+  }
+  for (auto& file : pending) SUBSIDY_RETURN_IF_ERROR(file->commit());
+  return Status::Ok();
+}
+
+}  // namespace subsidy
