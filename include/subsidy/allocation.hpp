@@ -69,6 +69,8 @@ struct Allocation {
   // Region of each roster row among a split pool's regions, by pool index (empty when not split):
   // -1 outside every listed region.
   std::vector<std::vector<int16_t>> region_of_row;
+  // For people: rows whose dates lie after the as-of date where a rule takes their age, ...
+  std::vector<std::string> warnings;
 };
 
 namespace internal {

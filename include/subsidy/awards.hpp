@@ -49,6 +49,8 @@ struct ProgramAwards {
   // award; -1 for other kinds.
   std::vector<int16_t> hit;
   std::vector<uint8_t> capped;      // 1 when the program's cap cut the award
+  // The award as computed, before the cap, to the fen (half-up; for reasons and explanations).
+  std::vector<int64_t> computed;
   // The program (plan index) that stacked it out (highest, exclusive); kCutByGroupCap when its
   // group's sum_cap cut it; -1 when stacking left it alone.
   std::vector<int16_t> stacked_by;

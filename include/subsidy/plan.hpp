@@ -4,8 +4,8 @@
 //   using namespace subsidy;
 //   Result<Plan> plan = load_plan("examples/xuyi-2023-plan.yaml");
 //   if (!plan.ok()) { std::cerr << plan.status().message(); return 2; }
-//   // examples/xuyi-2023-plan.yaml:21:9: programs[0] (tax-contribution).award.tiers.bands[1].from:
-//   //   bands must be strictly ascending: 50万 does not exceed 50万
+//   // e.g. plan.yaml:27: programs[0] (tax-contribution).award.tiers.bands[1].from: bands must be
+//   //   strictly ascending: 50万 does not exceed 50万
 //   for (const Program& program : plan->programs) std::cout << program.id << '\n';
 //
 // Every scalar is read from its text, whatever a YAML library would guess: amounts and rates by

@@ -101,6 +101,18 @@ class Rule {
   Result<RowMask> eligible(const Roster& roster, const EvalContext& context,
                            const RowMask& considered) const;
 
+  // The same as eligible(roster, context), computed only for the rows of `within` (the others are
+  // false): for a caller that knows those are the only rows that can be true (pct_rank still ranks
+  // over the whole roster).
+  Result<RowMask> eligible_within(const Roster& roster, const EvalContext& context,
+                                  const RowMask& within) const;
+
+  // The operands of the rule's outermost `and`s, as written, left to right.
+  std::vector<std::string> clauses() const;
+  // The date columns the rule takes an age of (age_years, age_months): a date after the as-of
+  // date makes that age null, and runs warn how many rows have one.
+  std::vector<std::string> aged_columns() const;
+
   // The value of a money, number or date expression for each row of `rows`, in row order; pct_rank
   // ranks among those rows. Another type is an error.
   Result<RuleValues> values(const Roster& roster, const EvalContext& context,

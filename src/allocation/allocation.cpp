@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <numeric>
 #include <boost/multiprecision/cpp_int.hpp>
 
 #include "allocation/scarcity.hpp"
@@ -31,6 +32,9 @@ struct CompiledPlanData {
   // (the first listed, -1 for none), and the split's measure columns.
   std::vector<std::vector<int16_t>> region_of_code;
   std::vector<std::vector<const Column*>> measure_columns;
+  // The rank of each row's enterprise id in byte order, so that ties compare integers; empty when
+  // the rows are already in id order (the rank is the row).
+  std::vector<int32_t> id_rank;
 };
 
 }  // namespace internal
@@ -92,6 +96,22 @@ Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
   data->plan = &plan;
   data->roster = &roster;
   SUBSIDY_ASSIGN_OR_RETURN(data->awards, compile_awards(plan, roster));
+  if (const Column* ids = roster.find("id"); ids != nullptr && ids->type() == ColumnType::kText) {
+    bool sorted = true;
+    for (RowIndex row = 1; row < roster.num_rows() && sorted; ++row) {
+      sorted = ids->text(row - 1) < ids->text(row);
+    }
+    if (!sorted) {
+      std::vector<int32_t> by_id(static_cast<size_t>(roster.num_rows()));
+      std::iota(by_id.begin(), by_id.end(), 0);
+      std::sort(by_id.begin(), by_id.end(),
+                [&](int32_t a, int32_t b) { return ids->text(a) < ids->text(b); });
+      data->id_rank.resize(by_id.size());
+      for (size_t rank = 0; rank < by_id.size(); ++rank) {
+        data->id_rank[by_id[rank]] = static_cast<int32_t>(rank);
+      }
+    }
+  }
   for (const Pool& pool : plan.pools) {
     SUBSIDY_ASSIGN_OR_RETURN(internal::CompiledRanking ranking,
                              compile_ranking(plan, pool.scarcity, roster));
@@ -245,20 +265,17 @@ class Settler {
  public:
   Settler(const CompiledPlan& compiled, Allocation& allocation)
       : compiled_(compiled), plan_(compiled.plan()), allocation_(allocation),
-        ids_(compiled.roster().find("id")) {}
+        id_rank_(compiled.data().id_rank) {}
 
   Status run(Settlement& settlement);
 
  private:
-  std::string_view id_of(RowIndex row) const {
-    return ids_ != nullptr ? ids_->text(row) : std::string_view();
-  }
   Result<std::vector<std::vector<internal::RankValue>>> rank_values(const Settlement& settlement);
 
   const CompiledPlan& compiled_;
   const Plan& plan_;
   Allocation& allocation_;
-  const Column* ids_;
+  const std::vector<int32_t>& id_rank_;
 };
 
 Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
@@ -303,14 +320,27 @@ Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
 }
 
 Status Settler::run(Settlement& settlement) {
-  std::vector<SettleLine> lines;
-  lines.reserve(settlement.lines.size());
-  Money requested;
-  for (const auto& [program, line] : settlement.lines) {
+  const size_t count = settlement.lines.size();
+  std::vector<SettleLine> lines(count);
+  Int128 total = 0;
+  for (size_t k = 0; k < count; ++k) {
+    const auto [program, line] = settlement.lines[k];
     const ProgramAwards& awards = allocation_.awards.programs[program];
-    lines.push_back(SettleLine{awards.requested[line], id_of(awards.rows[line]), program});
-    requested += Money::from_fen(awards.requested[line]);
+    lines[k].requested = awards.requested[line];
+    lines[k].id_rank = awards.rows[line];
+    lines[k].program = program;
+    total += awards.requested[line];
   }
+  if (!id_rank_.empty()) {
+    // Ranks are read far apart in a large roster: fetch a few lines ahead.
+    constexpr size_t kAhead = 16;
+    for (size_t k = 0; k < count; ++k) {
+      if (k + kAhead < count) __builtin_prefetch(&id_rank_[lines[k + kAhead].id_rank]);
+      lines[k].id_rank = id_rank_[lines[k].id_rank];
+    }
+  }
+  if (total > INT64_MAX) throw OverflowError("the requests of one budget add up past int64 fen");
+  const Money requested = Money::from_fen(static_cast<int64_t>(total));
   const Scarcity& scarcity = *settlement.scarcity;
   std::vector<int64_t> granted;
   switch (scarcity.method) {
@@ -493,6 +523,37 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
   return allocation;
 }
 
+namespace {
+
+// SPEC §5: an age of a date after the as-of date is null, and the run says how many rows have one.
+std::vector<std::string> future_date_warnings(const CompiledPlan& compiled) {
+  const Plan& plan = compiled.plan();
+  std::vector<std::string> columns;
+  for (size_t p = 0; p < plan.programs.size(); ++p) {
+    for (const std::string& name : compiled.awards().eligibility(p).aged_columns()) {
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
+    }
+  }
+  std::vector<std::string> warnings;
+  for (const std::string& name : columns) {
+    const Column& column = compiled.roster().column(name);
+    const std::span<const int32_t> days = column.int32s();
+    int64_t later = 0;
+    for (RowIndex row = 0; row < compiled.roster().num_rows(); ++row) {
+      later += column.is_valid(row) && days[row] > plan.as_of.serial() ? 1 : 0;
+    }
+    if (later > 0) {
+      warnings.push_back(fmt::format("{} {} a {} after the as-of date {}; the age of such a date "
+                                     "is null, so rules reading it are unknown there",
+                                     later, later == 1 ? "row has" : "rows have", name,
+                                     plan.as_of.to_string()));
+    }
+  }
+  return warnings;
+}
+
+}  // namespace
+
 Result<Allocation> allocate(const CompiledPlan& compiled, const AllocateOptions& options) {
   const Plan& plan = compiled.plan();
   const EvalContext context{plan.as_of};
@@ -513,7 +574,10 @@ Result<Allocation> allocate(const CompiledPlan& compiled, const AllocateOptions&
                                                                   std::move(eligible),
                                                                   options.threads));
   apply_stacking(plan, awards);
-  return settle(compiled, std::move(awards), std::move(regions));
+  SUBSIDY_ASSIGN_OR_RETURN(Allocation allocation,
+                           settle(compiled, std::move(awards), std::move(regions)));
+  allocation.warnings = future_date_warnings(compiled);
+  return allocation;
 }
 
 std::string describe_line(const CompiledPlan& compiled, const Allocation& allocation,
@@ -572,7 +636,7 @@ Result<std::string> explain_enterprise(const CompiledPlan& compiled, const Alloc
     const ProgramAwards& lines = allocation.awards.programs[p];
     const int64_t line = lines.find(*row);
     if (eligibility.value != Truth::kTrue) {
-      text += fmt::format("  → ineligible: {}\n", eligibility.summary());
+      text += fmt::format("  → {}\n", eligibility.summary());
       continue;
     }
     if (line < 0) {

@@ -11,8 +11,7 @@
 namespace subsidy::internal {
 
 bool id_order_less(const SettleLine& a, const SettleLine& b) {
-  const int order = a.id.compare(b.id);
-  return order < 0 || (order == 0 && a.program < b.program);
+  return a.id_rank < b.id_rank || (a.id_rank == b.id_rank && a.program < b.program);
 }
 
 namespace {

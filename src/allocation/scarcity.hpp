@@ -14,7 +14,7 @@ namespace subsidy::internal {
 // One award line waiting to be settled.
 struct SettleLine {
   int64_t requested = 0;  // fen, > 0, a multiple of the unit
-  std::string_view id;    // enterprise id: ties go to the lower id ...
+  int64_t id_rank = 0;    // the enterprise id's rank in byte order: ties go to the lower id ...
   int32_t program = 0;    // ... then the earlier program in plan order
 };
 

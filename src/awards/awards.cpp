@@ -29,6 +29,14 @@ struct CompiledAwardsData {
   const Plan* plan = nullptr;
   const Roster* roster = nullptr;
   std::vector<CompiledProgram> programs;
+  // Top-level clauses that two or more programs' eligibility rules share (`region == "320830"`,
+  // `has_tag("入驻基地")`): each is evaluated once, and a program's rule only on the rows where all
+  // of its shared clauses hold.
+  std::vector<Rule> shared_clauses;
+  std::vector<std::vector<size_t>> shared_of_program;
+  // By program: its other clauses as one rule (evaluated on those rows only); none when every
+  // clause is shared.
+  std::vector<std::optional<Rule>> rest_of_program;
 };
 
 }  // namespace internal
@@ -264,7 +272,8 @@ Status AwardCalculator::brackets(const RuleValues& base, const std::vector<RowIn
     for (size_t b = 0; b < bands.size(); ++b) {
       Int128 low;
       overflow |= __builtin_mul_overflow(Int128{bands[b].from.fen()}, den, &low);
-      if (overflow || num <= low) break;
+      if (overflow || num < low) break;
+      top = static_cast<int>(b);  // the band that contains the base, as for tiers
       Int128 part = num - low;
       if (b + 1 < bands.size()) {
         Int128 high;
@@ -274,7 +283,6 @@ Status AwardCalculator::brackets(const RuleValues& base, const std::vector<RowIn
       Int128 term;
       overflow |= __builtin_mul_overflow(part, Int128{bands[b].rate.nanos()}, &term);
       overflow |= __builtin_add_overflow(total, term, &total);
-      top = static_cast<int>(b);
     }
     Int128 denominator;
     overflow |= __builtin_mul_overflow(den, Int128{Rate::kScale}, &denominator);
@@ -374,15 +382,91 @@ Result<CompiledAwards> compile_awards(const Plan& plan, const Roster& roster) {
     }
     data->programs.push_back(std::move(code));
   }
+  // Clauses written alike in two or more rules.
+  std::vector<std::string> texts;
+  std::vector<int> uses;
+  std::vector<std::vector<std::string>> clauses_of;
+  for (const internal::CompiledProgram& code : data->programs) {
+    std::vector<std::string> clauses = code.eligible->clauses();
+    std::sort(clauses.begin(), clauses.end());
+    clauses.erase(std::unique(clauses.begin(), clauses.end()), clauses.end());
+    for (const std::string& clause : clauses) {
+      const auto it = std::find(texts.begin(), texts.end(), clause);
+      if (it == texts.end()) {
+        texts.push_back(clause);
+        uses.push_back(1);
+      } else {
+        ++uses[it - texts.begin()];
+      }
+    }
+    clauses_of.push_back(std::move(clauses));
+  }
+  std::vector<int> shared_index(texts.size(), -1);
+  for (size_t t = 0; t < texts.size(); ++t) {
+    if (uses[t] < 2) continue;
+    Result<Rule> clause = compile_rule(texts[t], roster);
+    if (!clause.ok() || clause->type() != RuleType::kBool) continue;  // then just not shared
+    shared_index[t] = static_cast<int>(data->shared_clauses.size());
+    data->shared_clauses.push_back(std::move(*clause));
+  }
+  for (size_t p = 0; p < clauses_of.size(); ++p) {
+    std::vector<size_t> shared;
+    for (const std::string& clause : clauses_of[p]) {
+      const int index = shared_index[std::find(texts.begin(), texts.end(), clause) - texts.begin()];
+      if (index >= 0) shared.push_back(static_cast<size_t>(index));
+    }
+    // The rest, in the order written: R = shared ∧ rest holds exactly where both are true.
+    std::string rest;
+    bool compiled_rest = true;
+    if (!shared.empty()) {
+      for (const std::string& clause : data->programs[p].eligible->clauses()) {
+        const int index = shared_index[std::find(texts.begin(), texts.end(), clause) - texts.begin()];
+        if (index < 0) rest += (rest.empty() ? "(" : " and (") + clause + ")";
+      }
+    }
+    std::optional<Rule> rest_rule;
+    if (!rest.empty()) {
+      Result<Rule> compiled_text = compile_rule(rest, roster);
+      compiled_rest = compiled_text.ok() && compiled_text->type() == RuleType::kBool;
+      if (compiled_rest) rest_rule = std::move(*compiled_text);
+    }
+    if (!compiled_rest) shared.clear();  // evaluate the whole rule instead
+    data->shared_of_program.push_back(std::move(shared));
+    data->rest_of_program.push_back(std::move(rest_rule));
+  }
   return CompiledAwards(std::move(data));
 }
 
 Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled,
                                                   const EvalContext& context, int threads) {
   const size_t count = compiled.plan().programs.size();
+  const internal::CompiledAwardsData& data = compiled.data();
+  std::vector<Result<RowMask>> shared(data.shared_clauses.size(),
+                                      Status(StatusCode::kInternal, "not run"));
+  internal::parallel_for(shared.size(), threads, [&](size_t c) {
+    shared[c] = data.shared_clauses[c].eligible(compiled.roster(), context);
+  });
   std::vector<Result<RowMask>> masks(count, Status(StatusCode::kInternal, "not run"));
   internal::parallel_for(count, threads, [&](size_t p) {
-    masks[p] = compiled.eligibility(p).eligible(compiled.roster(), context);
+    const std::vector<size_t>& mine = data.shared_of_program[p];
+    // A shared clause that failed to evaluate: the program's own evaluation reports it.
+    const bool usable = !mine.empty() && std::all_of(mine.begin(), mine.end(), [&](size_t c) {
+      return shared[c].ok();
+    });
+    if (!usable) {
+      masks[p] = compiled.eligibility(p).eligible(compiled.roster(), context);
+      return;
+    }
+    RowMask within = *shared[mine[0]];
+    for (size_t k = 1; k < mine.size(); ++k) {
+      const RowMask& other = *shared[mine[k]];
+      for (size_t word = 0; word < within.words.size(); ++word) within.words[word] &= other.words[word];
+    }
+    if (!data.rest_of_program[p]) {
+      masks[p] = std::move(within);
+      return;
+    }
+    masks[p] = data.rest_of_program[p]->eligible_within(compiled.roster(), context, within);
   });
   std::vector<RowMask> out;
   for (size_t p = 0; p < count; ++p) {  // the first error in plan order, whatever the threads
@@ -419,6 +503,7 @@ Status compute_program(const CompiledAwards& compiled, const EvalContext& contex
   for (size_t k = 0; k < rows.size(); ++k) {
     Rational value = exact[k];
     if (value.den == 0 || value.num <= 0) continue;  // null, zero or negative: no award
+    const Rational computed = value;
     bool capped = false;
     if (cap && internal::compare(value, *cap) > 0) {
       value = *cap;
@@ -443,6 +528,12 @@ Status compute_program(const CompiledAwards& compiled, const EvalContext& contex
     lines.hit.push_back(hit[k]);
     lines.capped.push_back(capped ? 1 : 0);
     lines.stacked_by.push_back(-1);
+    int64_t computed_fen = INT64_MAX;  // past int64 only when a cap brought it down: shown as such
+    try {
+      computed_fen = round_quotient(computed.num, computed.den, RoundingMode::kHalfUp);
+    } catch (const OverflowError&) {
+    }
+    lines.computed.push_back(computed_fen);
   }
   return Status::Ok();
 }
@@ -554,28 +645,49 @@ std::string describe_award_line(const Plan& plan, size_t program, const ProgramA
   const Program& p = plan.programs[program];
   const Award& award = p.award;
   const int hit = lines.hit[line];
+  // The rule that set the award, then " = amount" where it was computed rather than given.
   std::string text;
+  bool computed = true;
   switch (award.kind) {
-    case AwardKind::kFixed: text = fmt::format("fixed {}", format_yuan(award.fixed)); break;
+    case AwardKind::kFixed:
+      text = fmt::format("fixed {}", format_yuan(award.fixed));
+      computed = false;
+      break;
     case AwardKind::kRate: text = fmt::format("{} of {}", percent(award.rate), award.base.text); break;
     case AwardKind::kTiers:
       text = fmt::format("{} in band {} (from {}): {}", award.base.text, hit + 1,
                          format_yuan(award.bands[hit].from),
                          describe_band(award.bands[hit], award.base.text));
+      computed = award.bands[hit].is_rate;
       break;
     case AwardKind::kBrackets:
-      text = fmt::format("{} up to band {} (from {}), marginal rates", award.base.text, hit + 1,
+      text = fmt::format("{} in band {} (from {}), marginal rates", award.base.text, hit + 1,
                          format_yuan(award.bands[hit].from));
       break;
-    case AwardKind::kTable:
-      text = award.hit == HitPolicy::kCollectSum
-                 ? fmt::format("table rows hit, summed (first: row {})", hit + 1)
-                 : fmt::format("table row {}", hit + 1);
+    case AwardKind::kTable: {
+      const TableRow& row = award.rows[hit];
+      if (award.hit == HitPolicy::kCollectSum) {
+        text = fmt::format("table rows hit, summed (the first: row {})", hit + 1);
+      } else if (row.is_rate) {
+        text = fmt::format("table row {}: {} of {}", hit + 1, percent(row.rate), row.of.text);
+      } else {
+        text = fmt::format("table row {}: {}", hit + 1, format_yuan(row.amount));
+      }
+      computed = award.hit == HitPolicy::kCollectSum || row.is_rate;
       break;
+    }
     case AwardKind::kFormula: text = fmt::format("formula {}", award.formula.text); break;
   }
-  text += fmt::format(" = {}", format_yuan(Money::from_fen(lines.award[line])));
+  if (computed) {
+    text += lines.computed[line] == INT64_MAX
+                ? " = more than can be shown"
+                : fmt::format(" = {}", format_yuan(Money::from_fen(lines.computed[line])));
+  }
   if (lines.capped[line]) text += fmt::format("; capped at {}", format_yuan(*p.cap));
+  if (computed && !lines.capped[line] && lines.award[line] != lines.computed[line]) {
+    text += fmt::format("; rounded {} to the {}: {}", rounding_mode_name(p.round.mode),
+                        unit_name(p.round.unit), format_yuan(Money::from_fen(lines.award[line])));
+  }
   if (lines.status[line] == AwardStatus::kDroppedBelowMin) {
     text += fmt::format("; below min_award {}: dropped", format_yuan(*p.min_award));
   }

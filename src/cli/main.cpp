@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -151,6 +152,11 @@ struct AllocateArgs {
   bool bom = false;
 };
 
+std::string counted(const subsidy::Plan& plan) {
+  return fmt::format("{} pool{}, {} program{}", plan.pools.size(), plan.pools.size() == 1 ? "" : "s",
+                     plan.programs.size(), plan.programs.size() == 1 ? "" : "s");
+}
+
 int run_allocate(const AllocateArgs& args, const RosterArgs& roster_args) {
   Progress progress;
   Loaded loaded;
@@ -166,6 +172,10 @@ int run_allocate(const AllocateArgs& args, const RosterArgs& roster_args) {
     progress.done();
     return report(allocation.status());
   }
+  for (const std::string& warning : allocation->warnings) {
+    progress.done();
+    fmt::print(stderr, "subsidy: warning: {}\n", warning);
+  }
   progress.stage("writing the results");
   subsidy::Result<std::string> id = run_id(args.plan, roster_args.roster);
   if (!id.ok()) {
@@ -178,10 +188,12 @@ int run_allocate(const AllocateArgs& args, const RosterArgs& roster_args) {
   progress.done();
   if (!status.ok()) return report(status);
   const subsidy::Plan& plan = loaded.plan;
-  fmt::print("{} as of {}: {} enterprises, {} programs, run {}\n", plan.name,
-             plan.as_of.to_string(), loaded.roster.num_rows(), plan.programs.size(), *id);
+  fmt::print("{} as of {}: {} enterprises, {}, run {}\n", plan.name, plan.as_of.to_string(),
+             loaded.roster.num_rows(), counted(plan), *id);
+  size_t width = 0;
+  for (const subsidy::PoolSummary& pool : allocation->pools) width = std::max(width, pool.id.size());
   for (const subsidy::PoolSummary& pool : allocation->pools) {
-    fmt::print("  {:<28} budget {:>16}  requested {:>16}  granted {:>16}  funded {}\n", pool.id,
+    fmt::print("  {:<{}}  budget {:>16}  requested {:>16}  granted {:>16}  funded {}\n", pool.id, width,
                subsidy::format_yuan(pool.budget), subsidy::format_yuan(pool.requested),
                subsidy::format_yuan(pool.granted), pool.funded);
   }
@@ -215,9 +227,8 @@ int run_validate(const std::string& plan_path, const RosterArgs& roster_args) {
   subsidy::Result<subsidy::Plan> plan = subsidy::load_plan(plan_path);
   if (!plan.ok()) return report(plan.status());
   if (roster_args.roster.empty()) {
-    fmt::print("{}: plan {} is valid ({} pools, {} programs); its rules were not checked "
-               "against a roster\n",
-               plan_path, plan->name, plan->pools.size(), plan->programs.size());
+    fmt::print("{}: plan {} is valid ({}); its rules were not checked against a roster\n",
+               plan_path, plan->name, counted(*plan));
     return kExitOk;
   }
   subsidy::LoadReport load_report;
@@ -225,8 +236,8 @@ int run_validate(const std::string& plan_path, const RosterArgs& roster_args) {
   if (!roster.ok()) return report(roster.status());
   subsidy::Result<subsidy::CompiledPlan> compiled = subsidy::compile_plan(*plan, *roster);
   if (!compiled.ok()) return report(compiled.status());
-  fmt::print("{}: plan {} is valid ({} pools, {} programs) and its rules fit {}\n", plan_path,
-             plan->name, plan->pools.size(), plan->programs.size(), roster_args.roster);
+  fmt::print("{}: plan {} is valid ({}) and its rules fit {}\n", plan_path, plan->name,
+             counted(*plan), roster_args.roster);
   return kExitOk;
 }
 

@@ -99,6 +99,12 @@ bool divide(const Rational& a, const Rational& b, Rational* out) {
 Rational negate(const Rational& a) { return Rational{-a.num, a.den}; }
 
 int compare(const Rational& a, const Rational& b) {
+  // Whole numbers, and products that fit in 128 bits, need no wide multiply.
+  if (a.den == b.den) return a.num < b.num ? -1 : (a.num > b.num ? 1 : 0);
+  Int128 left, right;
+  if (!__builtin_mul_overflow(a.num, b.den, &left) && !__builtin_mul_overflow(b.num, a.den, &right)) {
+    return left < right ? -1 : (left > right ? 1 : 0);
+  }
   const int sign_a = a.num < 0 ? -1 : (a.num > 0 ? 1 : 0);
   const int sign_b = b.num < 0 ? -1 : (b.num > 0 ? 1 : 0);
   if (sign_a != sign_b) return sign_a < sign_b ? -1 : 1;

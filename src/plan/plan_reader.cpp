@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -402,9 +403,9 @@ Result<Award> PlanReader::award(const YAML::Node& node, const std::string& path)
   award.source = PlanSource{path, internal::YamlReader::line_of(node)};
   if (!node.IsMap()) return yaml_.error(node, path, "expected a mapping");
   // The kind is the one key among fixed, rate, tiers, brackets, table, formula (rate takes `of`).
+  SUBSIDY_RETURN_IF_ERROR(yaml_.check_map(node, path, {}));  // repeated keys first
   std::string kind;
   for (const auto& entry : node) {
-    if (!entry.first.IsScalar()) return yaml_.error(entry.first, path, "keys must be plain names");
     const std::string& key = entry.first.Scalar();
     if (key == "of") continue;
     if (std::find(std::begin(kAwardKinds), std::end(kAwardKinds), key) == std::end(kAwardKinds)) {
@@ -599,15 +600,17 @@ Status PlanReader::check_across(const Plan& plan) const {
     }
   }
   for (const Pool& pool : plan.pools) {
-    Money carved;
+    Int128 carved = 0;  // a sum of int64 amounts: 128 bits cannot overflow here
     for (const Program& program : plan.programs) {
-      if (program.pool == pool.id && program.budget) carved += *program.budget;
+      if (program.pool == pool.id && program.budget) carved += program.budget->fen();
     }
-    if (carved > pool.budget()) {
+    if (carved > pool.budget().fen()) {
+      const std::string total = carved > INT64_MAX ? std::string("more than the largest amount")
+                                                   : format_yuan(Money::from_fen(static_cast<int64_t>(carved)));
       return error(pool.source,
                    fmt::format("the programs' own budgets add up to {}, more than the pool's "
                                "budget of {} (received − reserve)",
-                               format_yuan(carved), format_yuan(pool.budget())));
+                               total, format_yuan(pool.budget())));
     }
   }
   std::vector<std::string_view> groups;
@@ -710,6 +713,10 @@ Result<Plan> parse_plan(std::string_view text, const std::string& file_name) {
 }
 
 Result<Plan> load_plan(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return not_found(fmt::format("cannot open plan {}: it is a directory", path));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found(fmt::format("cannot open plan {}", path));
   std::stringstream text;

@@ -35,7 +35,7 @@ void RunHasher::add(std::string_view bytes) {
 }
 
 void RunHasher::end_part() {
-  state_ = (state_ ^ pending_ ^ (uint64_t{pending_bytes_} << 56) ^ 0xff) * 0x100000001b3ULL;
+  state_ = (state_ ^ pending_ ^ (static_cast<uint64_t>(pending_bytes_) << 56) ^ 0xff) * 0x100000001b3ULL;
   state_ ^= state_ >> 29;
   pending_ = 0;
   pending_bytes_ = 0;
@@ -217,6 +217,7 @@ std::string run_json(const CompiledPlan& compiled, const Allocation& allocation,
                         {"granted", format_yuan(program_granted)},
                         {"funded", program_funded}});
   }
+  json["warnings"] = allocation.warnings;
   json["totals"] = {{"lines", lines},
                     {"funded", funded},
                     {"requested", format_yuan(requested)},
@@ -271,16 +272,29 @@ Status write_allocation(const std::string& directory, const CompiledPlan& compil
       {"run.json", run_json(compiled, allocation, run)},
   };
   if (options.json) files.emplace_back("result.json", result_json(compiled, allocation));
-  // Every file goes to a .tmp first; they are renamed into place only when all are written.
-  std::vector<std::unique_ptr<internal::AtomicFile>> pending;
+  // Every file goes to a .tmp first; they are renamed into place only when all are written, and
+  // a rename that fails takes back the ones before it, so a run leaves all its files or none.
+  std::vector<std::string> paths;
   for (const auto& [name, text] : files) {
-    auto file = std::make_unique<internal::AtomicFile>(
-        (std::filesystem::path(directory) / name).string());
+    paths.push_back((std::filesystem::path(directory) / name).string());
+    if (std::filesystem::is_directory(paths.back(), error)) {
+      return io_error(fmt::format("cannot write {}: it is a directory", paths.back()));
+    }
+  }
+  std::vector<std::unique_ptr<internal::AtomicFile>> pending;
+  for (size_t k = 0; k < files.size(); ++k) {
+    auto file = std::make_unique<internal::AtomicFile>(paths[k]);
     SUBSIDY_RETURN_IF_ERROR(file->open());
-    SUBSIDY_RETURN_IF_ERROR(file->write(text));
+    SUBSIDY_RETURN_IF_ERROR(file->write(files[k].second));
     pending.push_back(std::move(file));
   }
-  for (auto& file : pending) SUBSIDY_RETURN_IF_ERROR(file->commit());
+  for (size_t k = 0; k < pending.size(); ++k) {
+    const Status committed = pending[k]->commit();
+    if (!committed.ok()) {
+      for (size_t done = 0; done < k; ++done) std::filesystem::remove(paths[done], error);
+      return committed;
+    }
+  }
   return Status::Ok();
 }
 

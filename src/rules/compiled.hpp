@@ -36,10 +36,11 @@ struct CompiledRule {
 // Assigns representations and builds the tables (after bind_rule).
 void plan_rule(CompiledRule& rule);
 
-// Evaluates the rule's root over `considered` rows (all when null). The mask holds the rows whose
-// value is true.
+// Evaluates the rule's root over `considered` rows (all when null; pct_rank ranks among them),
+// computing only the rows of `within` when it is given. The mask holds the rows whose value is
+// true.
 Result<RowMask> evaluate_rule(const CompiledRule& rule, const EvalContext& context,
-                              const RowMask* considered);
+                              const RowMask* considered, const RowMask* within = nullptr);
 
 // The exact value of the rule's numeric root for every row of `rows` (which pct_rank ranks over).
 Result<RuleValues> evaluate_values(const CompiledRule& rule, const EvalContext& context,

@@ -914,28 +914,43 @@ Status Evaluator::prepare(const RowMask* considered) {
 }  // namespace
 
 Result<RowMask> evaluate_rule(const CompiledRule& rule, const EvalContext& context,
-                              const RowMask* considered) {
+                              const RowMask* considered, const RowMask* within) {
   Evaluator evaluator(rule, context);
   SUBSIDY_RETURN_IF_ERROR(evaluator.prepare(considered));
   RowMask mask;
   mask.size = rule.rows;
   mask.words.assign(static_cast<size_t>((rule.rows + 63) / 64), 0);
   const int root = rule.ast.root;
-  for (RowIndex start = 0; start < rule.rows; start += kBatch) {
-    const RowIndex count = std::min(kBatch, rule.rows - start);
-    SUBSIDY_RETURN_IF_ERROR(evaluator.run(root, start, count));
-    const uint8_t* truth = evaluator.vec(root).truth.data();
-    // kBatch is a multiple of 64, so a batch starts on a word boundary; sixteen rows at a time.
-    uint64_t* words = mask.words.data() + (start >> 6);
-    RowIndex i = 0;
-    const __m128i is_true = _mm_set1_epi8(static_cast<char>(kT));
-    for (; i + 16 <= count; i += 16) {
-      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(truth + i));
-      const auto bits = static_cast<uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, is_true)));
-      words[i >> 6] |= bits << (i & 63);
+  if (within != nullptr) {
+    // Only the rows of `within` are evaluated; the rest stay false.
+    for (RowIndex start = 0; start < rule.rows; start += kBatch) {
+      const RowIndex count = std::min(kBatch, rule.rows - start);
+      SUBSIDY_ASSIGN_OR_RETURN(const RowIndex kept, evaluator.run_masked(root, start, count, *within));
+      const uint8_t* truth = evaluator.vec(root).truth.data();
+      const uint16_t* selected = evaluator.selected();
+      uint64_t* words = mask.words.data() + (start >> 6);
+      for (RowIndex k = 0; k < kept; ++k) {
+        const RowIndex i = selected[k];
+        if (truth[i] == kT) words[i >> 6] |= uint64_t{1} << (i & 63);
+      }
     }
-    for (; i < count; ++i) {
-      if (truth[i] == kT) words[i >> 6] |= uint64_t{1} << (i & 63);
+  } else {
+    for (RowIndex start = 0; start < rule.rows; start += kBatch) {
+      const RowIndex count = std::min(kBatch, rule.rows - start);
+      SUBSIDY_RETURN_IF_ERROR(evaluator.run(root, start, count));
+      const uint8_t* truth = evaluator.vec(root).truth.data();
+      // kBatch is a multiple of 64, so a batch starts on a word boundary; sixteen rows at a time.
+      uint64_t* words = mask.words.data() + (start >> 6);
+      RowIndex i = 0;
+      const __m128i is_true = _mm_set1_epi8(static_cast<char>(kT));
+      for (; i + 16 <= count; i += 16) {
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(truth + i));
+        const auto bits = static_cast<uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, is_true)));
+        words[i >> 6] |= bits << (i & 63);
+      }
+      for (; i < count; ++i) {
+        if (truth[i] == kT) words[i >> 6] |= uint64_t{1} << (i & 63);
+      }
     }
   }
   if (considered != nullptr) {

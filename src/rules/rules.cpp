@@ -106,7 +106,43 @@ Result<RowMask> Rule::eligible(const Roster& roster, const EvalContext& context,
   if (considered.size != roster.num_rows()) {
     return invalid_argument("the rows considered do not match the roster");
   }
-  return internal::evaluate_rule(*compiled_, context, &considered);
+  return internal::evaluate_rule(*compiled_, context, &considered, &considered);
+}
+
+Result<RowMask> Rule::eligible_within(const Roster& roster, const EvalContext& context,
+                                     const RowMask& within) const {
+  SUBSIDY_RETURN_IF_ERROR(check_roster(*compiled_, roster));
+  if (within.size != roster.num_rows()) {
+    return invalid_argument("the rows to evaluate do not match the roster");
+  }
+  return internal::evaluate_rule(*compiled_, context, nullptr, &within);
+}
+
+std::vector<std::string> Rule::clauses() const {
+  std::vector<std::string> texts;
+  const internal::Ast& ast = compiled_->ast;
+  for (const int index : compiled_->clauses) {
+    const internal::Node& clause = ast.nodes[index];
+    texts.push_back(ast.text.substr(clause.span.begin, clause.span.end - clause.span.begin));
+  }
+  return texts;
+}
+
+std::vector<std::string> Rule::aged_columns() const {
+  std::vector<std::string> names;
+  const internal::Ast& ast = compiled_->ast;
+  for (const internal::Node& node : ast.nodes) {
+    if (node.kind != internal::NodeKind::kCall ||
+        (node.function != internal::Function::kAgeYears &&
+         node.function != internal::Function::kAgeMonths)) {
+      continue;
+    }
+    const internal::Node& argument = ast.nodes[node.children[0]];
+    if (argument.kind != internal::NodeKind::kColumn) continue;
+    const std::string& name = compiled_->roster->columns()[argument.column].name();
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
 }
 
 Result<RuleValues> Rule::values(const Roster& roster, const EvalContext& context,
