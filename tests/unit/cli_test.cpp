@@ -184,4 +184,22 @@ TEST_F(CliTest, ReadmeExampleIsTheCompiledOne) {
             "510117  tax 286.00万  share 51783.00\n");
 }
 
+// The README shows examples/allocate.cpp verbatim too. Xuyi over roster-small.csv (worked by hand in
+// tests/golden/allocate/xuyi/README.md): 76万 budget, 6万 carved for startup-rent; only rows 03 and
+// 12 are granted a line in full (startup-rent by registered_on); every other line is scaled.
+TEST_F(CliTest, ReadmeAllocateExampleIsTheCompiledOne) {
+  const std::string readme = read_file(SUBSIDY_SOURCE_DIR "/README.md");
+  const std::string example = read_file(SUBSIDY_SOURCE_DIR "/examples/allocate.cpp");
+  EXPECT_NE(readme.find(example), std::string::npos)
+      << "README.md must contain examples/allocate.cpp verbatim";
+  const CommandResult result = run(SUBSIDY_ALLOCATE_EXAMPLE_PATH, "");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "county-base-fund: budget 760000.00, requested 1287000.00, granted 760000.00 to 9 lines\n"
+            "county-base-fund:startup-rent: budget 60000.00, requested 160000.00, granted 60000.00 "
+            "to 2 lines\n"
+            "startup-rent 91320830MA1N000003 30000.00\n"
+            "startup-rent 91320830MA1N000012 30000.00\n");
+}
+
 }  // namespace
