@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <boost/multiprecision/cpp_int.hpp>
 
@@ -91,6 +92,44 @@ Result<internal::CompiledRanking> compile_ranking(const Plan& plan, const Scarci
 
 }  // namespace
 
+namespace {
+
+// The rank of each row's id in byte order. Ids are short codes (18 characters for a unified social
+// credit code), so rows are sorted by their first 24 bytes as three big-endian words, which
+// compare as integers; only longer ids that agree on those bytes compare as strings.
+std::vector<int32_t> rank_ids(const Column& ids) {
+  struct Key {
+    uint64_t words[3];
+    int32_t row;
+  };
+  const auto rows = static_cast<size_t>(ids.size());
+  std::vector<Key> keys(rows);
+  for (size_t row = 0; row < rows; ++row) {
+    const std::string_view id = ids.text(static_cast<RowIndex>(row));
+    unsigned char bytes[24] = {};
+    std::memcpy(bytes, id.data(), std::min<size_t>(id.size(), 24));
+    for (int w = 0; w < 3; ++w) {
+      uint64_t word = 0;
+      for (int b = 0; b < 8; ++b) word = (word << 8) | bytes[w * 8 + b];
+      keys[row].words[w] = word;
+    }
+    keys[row].row = static_cast<int32_t>(row);
+  }
+  // Zero padding keeps byte order (a prefix sorts first); words that tie, as a prefix and a longer
+  // id continuing with NUL bytes would, are settled by the full text.
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    for (int w = 0; w < 3; ++w) {
+      if (a.words[w] != b.words[w]) return a.words[w] < b.words[w];
+    }
+    return ids.text(a.row) < ids.text(b.row);
+  });
+  std::vector<int32_t> rank(rows);
+  for (size_t k = 0; k < rows; ++k) rank[keys[k].row] = static_cast<int32_t>(k);
+  return rank;
+}
+
+}  // namespace
+
 Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
   auto data = std::make_unique<internal::CompiledPlanData>();
   data->plan = &plan;
@@ -101,16 +140,7 @@ Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
     for (RowIndex row = 1; row < roster.num_rows() && sorted; ++row) {
       sorted = ids->text(row - 1) < ids->text(row);
     }
-    if (!sorted) {
-      std::vector<int32_t> by_id(static_cast<size_t>(roster.num_rows()));
-      std::iota(by_id.begin(), by_id.end(), 0);
-      std::sort(by_id.begin(), by_id.end(),
-                [&](int32_t a, int32_t b) { return ids->text(a) < ids->text(b); });
-      data->id_rank.resize(by_id.size());
-      for (size_t rank = 0; rank < by_id.size(); ++rank) {
-        data->id_rank[by_id[rank]] = static_cast<int32_t>(rank);
-      }
-    }
+    if (!sorted) data->id_rank = rank_ids(*ids);
   }
   for (const Pool& pool : plan.pools) {
     SUBSIDY_ASSIGN_OR_RETURN(internal::CompiledRanking ranking,
