@@ -238,16 +238,22 @@ Result<std::vector<int64_t>> split_budget(const CompiledPlan& compiled, size_t p
       }
     }
     for (size_t r = 0; r < regions; ++r) {
+      // A share of money cannot be negative: neither can what weighs it.
+      if (sums[r] < 0) {
+        return plan_error(compiled.plan(), split.factors[f].source,
+                          fmt::format("sum({}) is negative in region {}; the factor method needs "
+                                      "measures of 0 or more",
+                                      split.factors[f].column, split.regions[r]));
+      }
       measure[f][r] = cpp_int(static_cast<int64_t>(sums[r] >> 64)) * (cpp_int(1) << 64) +
                       cpp_int(static_cast<uint64_t>(sums[r] & ~uint64_t{0}));
       total[f] += measure[f][r];
     }
-    if (total[f] <= 0) {
+    if (total[f] == 0) {
       return plan_error(compiled.plan(), split.factors[f].source,
-                        fmt::format("the measure {} is {} over the listed regions, so it cannot "
+                        fmt::format("the measure {} is 0 over the listed regions, so it cannot "
                                     "weigh them",
-                                    columns[f] == nullptr ? "count" : "sum(" + split.factors[f].column + ")",
-                                    total[f] == 0 ? "0" : "negative"));
+                                    columns[f] == nullptr ? "count" : "sum(" + split.factors[f].column + ")"));
     }
   }
   // share_r = Σ_f w_f · m_f(r) / M_f = N_r / D with D = 10^9 · Π M_f.

@@ -500,6 +500,14 @@ Status compute_program(const CompiledAwards& compiled, const EvalContext& contex
   const std::optional<Rational> min_award =
       program.min_award ? std::optional<Rational>(Rational{program.min_award->fen(), 1})
                         : std::nullopt;
+  lines.rows.reserve(rows.size());
+  lines.award.reserve(rows.size());
+  lines.requested.reserve(rows.size());
+  lines.status.reserve(rows.size());
+  lines.hit.reserve(rows.size());
+  lines.capped.reserve(rows.size());
+  lines.stacked_by.reserve(rows.size());
+  lines.computed.reserve(rows.size());
   for (size_t k = 0; k < rows.size(); ++k) {
     Rational value = exact[k];
     if (value.den == 0 || value.num <= 0) continue;  // null, zero or negative: no award
@@ -598,9 +606,12 @@ void apply_stacking(const Plan& plan, AwardsResult& awards) {
         for (size_t m = members.size(); m-- > 0 && excess > 0;) {  // cut from the last program
           if (at[m] < 0) continue;
           auto [lines, l] = line(m);
-          const int64_t cut = std::min(excess, lines.requested[l]);
-          lines.requested[l] -= cut;
-          excess -= cut;
+          // What is left stays a multiple of the program's unit: the cap is one of every member's
+          // units, but the excess need not be when the members' units differ.
+          const int64_t unit = unit_fen(plan.programs[members[m]].round.unit);
+          const int64_t kept = std::max<int64_t>(0, lines.requested[l] - excess) / unit * unit;
+          excess -= lines.requested[l] - kept;
+          lines.requested[l] = kept;
           lines.stacked_by[l] = ProgramAwards::kCutByGroupCap;
           if (lines.requested[l] == 0) lines.status[l] = AwardStatus::kStackedOut;
         }
