@@ -32,6 +32,12 @@ namespace subsidy {
 struct PlanSource {
   std::string path;
   int line = 0;  // 1-based; 0 when unknown
+  // For a mapping (a pool, a program): the line of each of its keys, for checks made once the
+  // whole plan is read.
+  std::vector<std::pair<std::string, int>> key_lines = {};
+
+  // `path.key` at the key's line (the mapping's line when the key is absent).
+  PlanSource at(std::string_view key) const;
 };
 
 // A rule-language expression with its place in the plan, for error messages.

@@ -46,6 +46,10 @@ Status YamlReader::check_map(const YAML::Node& node, const std::string& path,
       return error(entry.first, path,
                    fmt::format("unknown key \"{}\"{}", key, did_you_mean(key, allowed)));
     }
+    if (entry.second.IsNull()) {
+      empty_value_lines_[path + "." + key] = line_of(entry.first);
+      empty_value_lines_[key] = line_of(entry.first);  // top-level values go by their key alone
+    }
   }
   return Status::Ok();
 }
@@ -58,7 +62,11 @@ Result<YAML::Node> YamlReader::required(const YAML::Node& map, const std::string
 }
 
 Result<std::string> YamlReader::scalar(const YAML::Node& node, const std::string& path) const {
-  if (node.IsNull()) return error(node, path, "missing value");
+  if (node.IsNull()) {
+    const auto key = empty_value_lines_.find(path);
+    return key != empty_value_lines_.end() ? error_at_line(key->second, path, "missing value")
+                                           : error(node, path, "missing value");
+  }
   if (!node.IsScalar()) return error(node, path, "expected a plain value");
   return node.Scalar();
 }

@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,7 +33,8 @@ class YamlReader {
   Status error_at_line(int line, const std::string& path, const std::string& reason) const;
 
   // Checks that `node` is a map whose keys are unique plain scalars from `allowed` (any key when
-  // `allowed` is empty). An unknown key gets a did-you-mean.
+  // `allowed` is empty). An unknown key gets a did-you-mean. It also notes where each key with no
+  // value stands (yaml-cpp places an empty value at the next token), for scalar()'s error.
   Status check_map(const YAML::Node& node, const std::string& path,
                    std::span<const std::string_view> allowed) const;
   // A required key of a map checked by check_map.
@@ -50,6 +52,8 @@ class YamlReader {
 
  private:
   std::string file_name_;
+  // "<path>.<key>" (and "<key>" under the top level) → line of a key whose value is empty.
+  mutable std::map<std::string, int> empty_value_lines_;
 };
 
 }  // namespace subsidy::internal

@@ -58,6 +58,14 @@ std::string_view stacking_rule_name(StackingRule rule) {
   return "highest";
 }
 
+PlanSource PlanSource::at(std::string_view key) const {
+  PlanSource source{path + "." + std::string(key), line, {}};
+  for (const auto& [name, key_line] : key_lines) {
+    if (name == key) source.line = key_line;
+  }
+  return source;
+}
+
 Money Pool::reserve_amount() const {
   if (!reserve) return Money::zero();
   if (!reserve->is_rate) return reserve->amount;

@@ -57,6 +57,14 @@ Result<int> pick(const internal::YamlReader& yaml, const YAML::Node& node, const
                                 internal::did_you_mean(text, names), listed));
 }
 
+std::vector<std::pair<std::string, int>> key_lines(const YAML::Node& map) {
+  std::vector<std::pair<std::string, int>> lines;
+  for (const auto& entry : map) {
+    lines.emplace_back(entry.first.Scalar(), internal::YamlReader::line_of(entry.first));
+  }
+  return lines;
+}
+
 bool valid_id(std::string_view id) {
   if (id.empty()) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -319,7 +327,7 @@ Result<Pool> PlanReader::pool(const YAML::Node& node, const std::string& index_p
   SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node id_node, yaml_.required(node, path, "id"));
   SUBSIDY_ASSIGN_OR_RETURN(pool.id, id(id_node, path + ".id"));
   path = fmt::format("{} ({})", index_path, pool.id);
-  pool.source = PlanSource{path, internal::YamlReader::line_of(node)};
+  pool.source = PlanSource{path, internal::YamlReader::line_of(node), key_lines(node)};
   pool.name = pool.id;
   if (const YAML::Node name = node["name"]) {
     SUBSIDY_ASSIGN_OR_RETURN(pool.name, yaml_.scalar(name, path + ".name"));
@@ -493,7 +501,7 @@ Result<Program> PlanReader::program(const YAML::Node& node, const std::string& i
   SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node id_node, yaml_.required(node, path, "id"));
   SUBSIDY_ASSIGN_OR_RETURN(program.id, id(id_node, path + ".id"));
   path = fmt::format("{} ({})", index_path, program.id);
-  program.source = PlanSource{path, internal::YamlReader::line_of(node)};
+  program.source = PlanSource{path, internal::YamlReader::line_of(node), key_lines(node)};
   program.name = program.id;
   if (const YAML::Node name = node["name"]) {
     SUBSIDY_ASSIGN_OR_RETURN(program.name, yaml_.scalar(name, path + ".name"));
@@ -584,17 +592,17 @@ Status PlanReader::check_across(const Plan& plan) const {
     }
     const Pool* pool = plan.find_pool(program.pool);
     if (pool == nullptr) {
-      return error(PlanSource{program.source.path + ".pool", program.source.line},
+      return error(program.source.at("pool"),
                    fmt::format("unknown pool \"{}\"{}", program.pool,
                                internal::did_you_mean(program.pool, pool_ids)));
     }
     if (pool->split && program.budget) {
-      return error(PlanSource{program.source.path + ".budget", program.source.line},
+      return error(program.source.at("budget"),
                    fmt::format("a program with its own budget may not draw on the split pool \"{}\"",
                                pool->id));
     }
     if (unit_fen(program.round.unit) % unit_fen(pool->round.unit) != 0) {
-      return error(PlanSource{program.source.path + ".round", program.source.line},
+      return error(program.source.at("round"),
                    fmt::format("the program's rounding unit ({}) is not a multiple of its pool's ({})",
                                unit_name(program.round.unit), unit_name(pool->round.unit)));
     }
@@ -640,7 +648,7 @@ Status PlanReader::check_across(const Plan& plan) const {
   }
   for (const Program& program : plan.programs) {
     if (!program.group.empty() && plan.find_stacking(program.group) == nullptr) {
-      return error(PlanSource{program.source.path + ".group", program.source.line},
+      return error(program.source.at("group"),
                    fmt::format("group \"{}\" has no stacking rule; add {{group: {}, rule: "
                                "highest|sum_cap|exclusive}} under stacking",
                                program.group, program.group));

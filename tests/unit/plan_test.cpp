@@ -978,9 +978,7 @@ TEST(PlanErrorsTop, UnterminatedQuoteIsASyntaxError) {
 }
 
 TEST(PlanErrorsTop, NullValuesPointAtTheirKey) {
-  GTEST_SKIP() << "BUG: a key with no value (`as_of:` on a line of its own) is reported on the "
-                  "line of the next key, not its own";
-  EXPECT_EQ(error_of("plan: t\nas_of:\npools: []\n"), "plan.yaml:2: as_of: missing value");
+    EXPECT_EQ(error_of("plan: t\nas_of:\npools: []\n"), "plan.yaml:2: as_of: missing value");
   EXPECT_EQ(error_of(with_pool("  - id:\n    level: county\n    received: 1\n")),
             "plan.yaml:5: pools[0].id: missing value");
 }
@@ -1308,10 +1306,7 @@ TEST(PlanErrorsProgram, UnknownPool) {
 }
 
 TEST(PlanErrorsProgram, AcrossChecksPointAtTheirKey) {
-  GTEST_SKIP() << "BUG: the checks made once the whole plan is read (unknown pool, budget on a "
-                  "split pool, rounding unit of the pool, group with no stacking rule) report the "
-                  "line of the program's first key, not the line of the key they name";
-  // pool on line 10, not 7
+    // pool on line 10, not 7
   EXPECT_EQ(error_of(with_programs("  - id: a\n    eligible: \"true\"\n    award: {fixed: 1000}\n"
                                    "    pool: pool-a\n")),
             "plan.yaml:10: programs[0] (a).pool: unknown pool \"pool-a\"");
