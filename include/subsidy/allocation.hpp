@@ -52,6 +52,8 @@ struct PoolSummary {
   int64_t funded = 0;  // lines with granted > 0
   ScarcityMethod method = ScarcityMethod::kProRata;
   Unit unit = Unit::kFen;
+  std::optional<int64_t> max_funded;  // priority, lottery: the walk's limit, if any
+  bool skip = false;                  // priority, lottery: lines that do not fit are passed over
 };
 
 // Per program, aligned with the award stage's lines (awards.programs[p]).

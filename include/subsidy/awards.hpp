@@ -80,6 +80,8 @@ class CompiledAwards {
   const Plan& plan() const;
   const Roster& roster() const;
   const Rule& eligibility(size_t program) const;
+  // The date columns any of the plan's expressions takes an age of (see Rule::aged_columns).
+  std::vector<std::string> aged_columns() const;
 
   const internal::CompiledAwardsData& data() const { return *data_; }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <numeric>
 #include <boost/multiprecision/cpp_int.hpp>
 
@@ -36,6 +37,8 @@ struct CompiledPlanData {
   // The rank of each row's enterprise id in byte order, so that ties compare integers; empty when
   // the rows are already in id order (the rank is the row).
   std::vector<int32_t> id_rank;
+  // Found once, when the plan is compiled: rows with dates after as_of where an age is taken.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace internal
@@ -128,6 +131,37 @@ std::vector<int32_t> rank_ids(const Column& ids) {
   return rank;
 }
 
+// SPEC §5: an age of a date after the as-of date is null, and the run says how many rows have one.
+std::vector<std::string> future_date_warnings(const internal::CompiledPlanData& data) {
+  const Plan& plan = *data.plan;
+  std::vector<std::string> columns = data.awards->aged_columns();
+  auto add = [&](const internal::CompiledRanking& ranking) {
+    for (const Rule& key : ranking.keys) {
+      for (const std::string& name : key.aged_columns()) {
+        if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
+      }
+    }
+  };
+  for (const internal::CompiledRanking& ranking : data.pool_ranking) add(ranking);
+  for (const internal::CompiledRanking& ranking : data.program_ranking) add(ranking);
+  std::vector<std::string> warnings;
+  for (const std::string& name : columns) {
+    const Column& column = data.roster->column(name);
+    const std::span<const int32_t> days = column.int32s();
+    int64_t later = 0;
+    for (RowIndex row = 0; row < data.roster->num_rows(); ++row) {
+      later += column.is_valid(row) && days[row] > plan.as_of.serial() ? 1 : 0;
+    }
+    if (later > 0) {
+      warnings.push_back(fmt::format("{} {} a {} after the as-of date {}; the age of such a date "
+                                     "is null, so rules reading it are unknown there",
+                                     later, later == 1 ? "row has" : "rows have", name,
+                                     plan.as_of.to_string()));
+    }
+  }
+  return warnings;
+}
+
 }  // namespace
 
 Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
@@ -191,6 +225,7 @@ Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
                              compile_ranking(plan, program.scarcity, roster));
     data->program_ranking.push_back(std::move(ranking));
   }
+  data->warnings = future_date_warnings(*data);
   return CompiledPlan(std::move(data));
 }
 
@@ -312,6 +347,12 @@ class Settler {
   const Plan& plan_;
   Allocation& allocation_;
   const std::vector<int32_t>& id_rank_;
+  // A rank_by key's values over a program's eligible rows, and those rows.
+  struct RankedValues {
+    RuleValues values;
+    std::vector<RowIndex> rows;
+  };
+  std::map<std::pair<const Rule*, int32_t>, RankedValues> rank_cache_;
 };
 
 Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
@@ -330,25 +371,33 @@ Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
   }
   for (size_t key = 0; key < ranking.keys.size(); ++key) {
     for (const int32_t program : programs) {
-      const RowMask& eligible = allocation_.awards.eligible[program];
-      Result<RuleValues> values = ranking.keys[key].values(compiled_.roster(), context, eligible);
-      if (!values.ok()) {
-        const Scarcity& scarcity = *settlement.scarcity;
-        return plan_error(plan_, scarcity.rank_by[key].expression.source, values.status().message());
-      }
-      // values[k] belongs to the k-th eligible row: find each line's row among them.
-      std::vector<RowIndex> rows;
-      for (size_t word = 0; word < eligible.words.size(); ++word) {
-        for (uint64_t bits = eligible.words[word]; bits != 0; bits &= bits - 1) {
-          rows.push_back(static_cast<RowIndex>(word * 64 + __builtin_ctzll(bits)));
+      // Computed once per key and program, then shared by every child of a split pool.
+      auto [cached, fresh] = rank_cache_.try_emplace({&ranking.keys[key], program});
+      RankedValues& ranked = cached->second;
+      if (fresh) {
+        const RowMask& eligible = allocation_.awards.eligible[program];
+        Result<RuleValues> values = ranking.keys[key].values(compiled_.roster(), context, eligible);
+        if (!values.ok()) {
+          const Scarcity& scarcity = *settlement.scarcity;
+          rank_cache_.erase(cached);
+          return plan_error(plan_, scarcity.rank_by[key].expression.source,
+                            values.status().message());
+        }
+        ranked.values = std::move(*values);
+        // values[k] belongs to the k-th eligible row.
+        for (size_t word = 0; word < eligible.words.size(); ++word) {
+          for (uint64_t bits = eligible.words[word]; bits != 0; bits &= bits - 1) {
+            ranked.rows.push_back(static_cast<RowIndex>(word * 64 + __builtin_ctzll(bits)));
+          }
         }
       }
       const ProgramAwards& lines = allocation_.awards.programs[program];
       for (size_t k = 0; k < settlement.lines.size(); ++k) {
         if (settlement.lines[k].first != program) continue;
         const RowIndex row = lines.rows[settlement.lines[k].second];
-        const size_t position = std::lower_bound(rows.begin(), rows.end(), row) - rows.begin();
-        keys[key][k] = internal::RankValue{values->num[position], values->den[position]};
+        const size_t position =
+            std::lower_bound(ranked.rows.begin(), ranked.rows.end(), row) - ranked.rows.begin();
+        keys[key][k] = internal::RankValue{ranked.values.num[position], ranked.values.den[position]};
       }
     }
   }
@@ -445,150 +494,141 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
   }
   Settler settler(compiled, allocation);
   for (size_t pool_index = 0; pool_index < plan.pools.size(); ++pool_index) {
-    const Pool& pool = plan.pools[pool_index];
-    const auto pool_summary = static_cast<int32_t>(allocation.pools.size());
-    PoolSummary head;
-    head.id = pool.id;
-    head.kind = PoolSummary::Kind::kPool;
-    head.received = pool.received;
-    head.reserve = pool.reserve_amount();
-    head.budget = pool.budget();
-    head.method = pool.scarcity.method;
-    head.unit = pool.round.unit;
-    allocation.pools.push_back(head);
-    // Lines by program: the ones asking for something.
-    auto requesting = [&](size_t p) {
-      std::vector<std::pair<int32_t, uint32_t>> out;
-      const ProgramAwards& lines = allocation.awards.programs[p];
-      for (size_t l = 0; l < lines.rows.size(); ++l) {
-        if (lines.status[l] == AwardStatus::kRequested && lines.requested[l] > 0) {
-          out.emplace_back(static_cast<int32_t>(p), static_cast<uint32_t>(l));
+    // Money sums are checked: one past int64 fen names the pool.
+    try {
+      const Pool& pool = plan.pools[pool_index];
+      const auto pool_summary = static_cast<int32_t>(allocation.pools.size());
+      PoolSummary head;
+      head.id = pool.id;
+      head.kind = PoolSummary::Kind::kPool;
+      head.received = pool.received;
+      head.reserve = pool.reserve_amount();
+      head.budget = pool.budget();
+      head.method = pool.scarcity.method;
+      head.unit = pool.round.unit;
+      head.max_funded = pool.scarcity.max_funded;
+      head.skip = pool.scarcity.skip;
+      allocation.pools.push_back(head);
+      // Lines by program: the ones asking for something.
+      auto requesting = [&](size_t p) {
+        std::vector<std::pair<int32_t, uint32_t>> out;
+        const ProgramAwards& lines = allocation.awards.programs[p];
+        for (size_t l = 0; l < lines.rows.size(); ++l) {
+          if (lines.status[l] == AwardStatus::kRequested && lines.requested[l] > 0) {
+            out.emplace_back(static_cast<int32_t>(p), static_cast<uint32_t>(l));
+          }
+        }
+        return out;
+      };
+      // Own budgets first, in plan order; their rows come after the pool's children.
+      std::vector<PoolSummary> program_rows;
+      Money shared = pool.budget();
+      for (size_t p = 0; p < plan.programs.size(); ++p) {
+        const Program& program = plan.programs[p];
+        if (program.pool != pool.id || !program.budget) continue;
+        shared -= *program.budget;
+      }
+      std::vector<std::pair<size_t, int32_t>> own_rows;  // (program, summary index) filled below
+      const size_t children = pool.split ? pool.split->regions.size() : 0;
+      int32_t next_index = pool_summary + 1 + static_cast<int32_t>(children);
+      for (size_t p = 0; p < plan.programs.size(); ++p) {
+        const Program& program = plan.programs[p];
+        if (program.pool != pool.id || !program.budget) continue;
+        PoolSummary row;
+        row.id = pool.id + ":" + program.id;
+        row.kind = PoolSummary::Kind::kProgram;
+        row.budget = *program.budget;
+        row.method = program.scarcity.method;
+        row.unit = program.round.unit;
+        row.max_funded = program.scarcity.max_funded;
+        row.skip = program.scarcity.skip;
+        program_rows.push_back(row);
+        own_rows.emplace_back(p, next_index++);
+      }
+      // Children rows (split pools), then program rows, go right after the pool's own row.
+      std::vector<int64_t> child_budgets;
+      if (pool.split) {
+        SUBSIDY_ASSIGN_OR_RETURN(child_budgets,
+                                 split_budget(compiled, pool_index, allocation.region_of_row[pool_index]));
+        for (size_t r = 0; r < children; ++r) {
+          PoolSummary child;
+          child.id = pool.id + "/" + pool.split->regions[r];
+          child.kind = PoolSummary::Kind::kRegion;
+          child.budget = Money::from_fen(child_budgets[r]);
+          child.method = pool.scarcity.method;
+          child.unit = pool.round.unit;
+          child.max_funded = pool.scarcity.max_funded;
+          child.skip = pool.scarcity.skip;
+          allocation.pools.push_back(child);
         }
       }
-      return out;
-    };
-    // Own budgets first, in plan order; their rows come after the pool's children.
-    std::vector<PoolSummary> program_rows;
-    Money shared = pool.budget();
-    for (size_t p = 0; p < plan.programs.size(); ++p) {
-      const Program& program = plan.programs[p];
-      if (program.pool != pool.id || !program.budget) continue;
-      shared -= *program.budget;
-    }
-    std::vector<std::pair<size_t, int32_t>> own_rows;  // (program, summary index) filled below
-    const size_t children = pool.split ? pool.split->regions.size() : 0;
-    int32_t next_index = pool_summary + 1 + static_cast<int32_t>(children);
-    for (size_t p = 0; p < plan.programs.size(); ++p) {
-      const Program& program = plan.programs[p];
-      if (program.pool != pool.id || !program.budget) continue;
-      PoolSummary row;
-      row.id = pool.id + ":" + program.id;
-      row.kind = PoolSummary::Kind::kProgram;
-      row.budget = *program.budget;
-      row.method = program.scarcity.method;
-      row.unit = program.round.unit;
-      program_rows.push_back(row);
-      own_rows.emplace_back(p, next_index++);
-    }
-    // Children rows (split pools), then program rows, go right after the pool's own row.
-    std::vector<int64_t> child_budgets;
-    if (pool.split) {
-      SUBSIDY_ASSIGN_OR_RETURN(child_budgets,
-                               split_budget(compiled, pool_index, allocation.region_of_row[pool_index]));
-      for (size_t r = 0; r < children; ++r) {
-        PoolSummary child;
-        child.id = pool.id + "/" + pool.split->regions[r];
-        child.kind = PoolSummary::Kind::kRegion;
-        child.budget = Money::from_fen(child_budgets[r]);
-        child.method = pool.scarcity.method;
-        child.unit = pool.round.unit;
-        allocation.pools.push_back(child);
+      for (PoolSummary& row : program_rows) allocation.pools.push_back(std::move(row));
+      for (const auto& [p, summary] : own_rows) {
+        Settlement settlement;
+        settlement.summary = summary;
+        settlement.budget = plan.programs[p].budget->fen();
+        settlement.unit = unit_fen(plan.programs[p].round.unit);
+        settlement.scarcity = &plan.programs[p].scarcity;
+        settlement.ranking = &compiled.data().program_ranking[p];
+        settlement.lines = requesting(p);
+        SUBSIDY_RETURN_IF_ERROR(settler.run(settlement));
+        if (plan.programs[p].spill) shared += allocation.pools[summary].remaining;
       }
-    }
-    for (PoolSummary& row : program_rows) allocation.pools.push_back(std::move(row));
-    for (const auto& [p, summary] : own_rows) {
-      Settlement settlement;
-      settlement.summary = summary;
-      settlement.budget = plan.programs[p].budget->fen();
-      settlement.unit = unit_fen(plan.programs[p].round.unit);
-      settlement.scarcity = &plan.programs[p].scarcity;
-      settlement.ranking = &compiled.data().program_ranking[p];
-      settlement.lines = requesting(p);
-      SUBSIDY_RETURN_IF_ERROR(settler.run(settlement));
-      if (plan.programs[p].spill) shared += allocation.pools[summary].remaining;
-    }
-    // The shared budget: one settlement, or one per region of a split pool.
-    std::vector<Settlement> shared_settlements(pool.split ? children : 1);
-    for (size_t s = 0; s < shared_settlements.size(); ++s) {
-      Settlement& settlement = shared_settlements[s];
-      settlement.summary = pool.split ? pool_summary + 1 + static_cast<int32_t>(s) : pool_summary;
-      settlement.budget = pool.split ? child_budgets[s] : shared.fen();
-      settlement.unit = unit_fen(pool.round.unit);
-      settlement.scarcity = &pool.scarcity;
-      settlement.ranking = &compiled.data().pool_ranking[pool_index];
-    }
-    for (size_t p = 0; p < plan.programs.size(); ++p) {
-      const Program& program = plan.programs[p];
-      if (program.pool != pool.id || program.budget) continue;
-      for (const auto& entry : requesting(p)) {
-        size_t s = 0;
-        if (pool.split) {
-          const RowIndex row = allocation.awards.programs[p].rows[entry.second];
-          s = static_cast<size_t>(allocation.region_of_row[pool_index][row]);
+      // The shared budget: one settlement, or one per region of a split pool.
+      std::vector<Settlement> shared_settlements(pool.split ? children : 1);
+      for (size_t s = 0; s < shared_settlements.size(); ++s) {
+        Settlement& settlement = shared_settlements[s];
+        settlement.summary = pool.split ? pool_summary + 1 + static_cast<int32_t>(s) : pool_summary;
+        settlement.budget = pool.split ? child_budgets[s] : shared.fen();
+        settlement.unit = unit_fen(pool.round.unit);
+        settlement.scarcity = &pool.scarcity;
+        settlement.ranking = &compiled.data().pool_ranking[pool_index];
+      }
+      for (size_t p = 0; p < plan.programs.size(); ++p) {
+        const Program& program = plan.programs[p];
+        if (program.pool != pool.id || program.budget) continue;
+        for (const auto& entry : requesting(p)) {
+          size_t s = 0;
+          if (pool.split) {
+            const RowIndex row = allocation.awards.programs[p].rows[entry.second];
+            const int16_t region = allocation.region_of_row[pool_index].empty()
+                                       ? int16_t{-1}
+                                       : allocation.region_of_row[pool_index][row];
+            if (region < 0) {  // evaluate_eligibility() leaves no such line
+              return invalid_argument(fmt::format(
+                  "{}: a line of program {} lies outside the regions the pool is split among",
+                  pool.id, plan.programs[p].id));
+            }
+            s = static_cast<size_t>(region);
+          }
+          shared_settlements[s].lines.push_back(entry);
         }
-        shared_settlements[s].lines.push_back(entry);
       }
+      for (Settlement& settlement : shared_settlements) {
+        SUBSIDY_RETURN_IF_ERROR(settler.run(settlement));
+      }
+      // The pool's row covers every line drawing on it: its children's (a split pool's shared part
+      // is settled in them) or the shared part it settled itself, and the own budgets.
+      PoolSummary& total = allocation.pools[pool_summary];
+      std::vector<int32_t> parts;
+      for (size_t r = 0; r < children; ++r) parts.push_back(pool_summary + 1 + static_cast<int32_t>(r));
+      for (const auto& [p, summary] : own_rows) parts.push_back(summary);
+      for (const int32_t summary : parts) {
+        total.requested += allocation.pools[summary].requested;
+        total.granted += allocation.pools[summary].granted;
+        total.funded += allocation.pools[summary].funded;
+      }
+      total.budget = pool.budget();
+      total.remaining = total.budget - total.granted;
+    } catch (const OverflowError&) {
+      return invalid_argument(fmt::format("{}:{}: {}: the amounts of this pool add up past the "
+                                          "largest amount (int64 fen)",
+                                          plan.file_name, plan.pools[pool_index].source.line,
+                                          plan.pools[pool_index].source.path));
     }
-    for (Settlement& settlement : shared_settlements) {
-      SUBSIDY_RETURN_IF_ERROR(settler.run(settlement));
-    }
-    // The pool's row covers every line drawing on it: its children's (a split pool's shared part
-    // is settled in them) or the shared part it settled itself, and the own budgets.
-    PoolSummary& total = allocation.pools[pool_summary];
-    std::vector<int32_t> parts;
-    for (size_t r = 0; r < children; ++r) parts.push_back(pool_summary + 1 + static_cast<int32_t>(r));
-    for (const auto& [p, summary] : own_rows) parts.push_back(summary);
-    for (const int32_t summary : parts) {
-      total.requested += allocation.pools[summary].requested;
-      total.granted += allocation.pools[summary].granted;
-      total.funded += allocation.pools[summary].funded;
-    }
-    total.budget = pool.budget();
-    total.remaining = total.budget - total.granted;
   }
   return allocation;
 }
-
-namespace {
-
-// SPEC §5: an age of a date after the as-of date is null, and the run says how many rows have one.
-std::vector<std::string> future_date_warnings(const CompiledPlan& compiled) {
-  const Plan& plan = compiled.plan();
-  std::vector<std::string> columns;
-  for (size_t p = 0; p < plan.programs.size(); ++p) {
-    for (const std::string& name : compiled.awards().eligibility(p).aged_columns()) {
-      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
-    }
-  }
-  std::vector<std::string> warnings;
-  for (const std::string& name : columns) {
-    const Column& column = compiled.roster().column(name);
-    const std::span<const int32_t> days = column.int32s();
-    int64_t later = 0;
-    for (RowIndex row = 0; row < compiled.roster().num_rows(); ++row) {
-      later += column.is_valid(row) && days[row] > plan.as_of.serial() ? 1 : 0;
-    }
-    if (later > 0) {
-      warnings.push_back(fmt::format("{} {} a {} after the as-of date {}; the age of such a date "
-                                     "is null, so rules reading it are unknown there",
-                                     later, later == 1 ? "row has" : "rows have", name,
-                                     plan.as_of.to_string()));
-    }
-  }
-  return warnings;
-}
-
-}  // namespace
 
 Result<Allocation> allocate(const CompiledPlan& compiled, const AllocateOptions& options) {
   const Plan& plan = compiled.plan();
@@ -596,23 +636,13 @@ Result<Allocation> allocate(const CompiledPlan& compiled, const AllocateOptions&
   SUBSIDY_ASSIGN_OR_RETURN(std::vector<RowMask> eligible,
                            evaluate_eligibility(compiled.awards(), context, options.threads));
   std::vector<std::vector<int16_t>> regions = regions_of_rows(compiled);
-  // A program drawing on a split pool is open only to enterprises within its listed regions.
-  for (size_t p = 0; p < plan.programs.size(); ++p) {
-    const Pool* pool = plan.find_pool(plan.programs[p].pool);
-    if (!pool->split) continue;
-    const std::vector<int16_t>& region = regions[pool - plan.pools.data()];
-    RowMask& mask = eligible[p];
-    for (size_t row = 0; row < region.size(); ++row) {
-      if (region[row] < 0) mask.words[row >> 6] &= ~(uint64_t{1} << (row & 63));
-    }
-  }
   SUBSIDY_ASSIGN_OR_RETURN(AwardsResult awards, compute_requested(compiled.awards(), context,
                                                                   std::move(eligible),
                                                                   options.threads));
   apply_stacking(plan, awards);
   SUBSIDY_ASSIGN_OR_RETURN(Allocation allocation,
                            settle(compiled, std::move(awards), std::move(regions)));
-  allocation.warnings = future_date_warnings(compiled);
+  allocation.warnings = compiled.data().warnings;
   return allocation;
 }
 
@@ -636,8 +666,16 @@ std::string describe_line(const CompiledPlan& compiled, const Allocation& alloca
                           format_yuan(Money::from_fen(grants.granted[line])), method, budget.id);
       break;
     case LineStatus::kUnfunded:
-      text += fmt::format("; unfunded: {} in {} ran out ({} requested of {})", method, budget.id,
-                          format_yuan(budget.requested), format_yuan(budget.budget));
+      if (budget.max_funded && budget.funded >= *budget.max_funded) {
+        text += fmt::format("; unfunded: {} in {} stopped at max_funded {}", method, budget.id,
+                            *budget.max_funded);
+      } else if (budget.skip) {
+        text += fmt::format("; unfunded: passed over by {} in {}, it did not fit what was left",
+                            method, budget.id);
+      } else {
+        text += fmt::format("; unfunded: {} in {} ran out ({} requested of {})", method, budget.id,
+                            format_yuan(budget.requested), format_yuan(budget.budget));
+      }
       break;
     default: break;
   }

@@ -37,6 +37,9 @@ struct CompiledAwardsData {
   // By program: its other clauses as one rule (evaluated on those rows only); none when every
   // clause is shared.
   std::vector<std::optional<Rule>> rest_of_program;
+  // By program drawing on a split pool: per dictionary code of `region`, whether the code lies
+  // within one of the split's regions (SPEC §7: outside them an enterprise is not eligible).
+  std::vector<std::vector<uint8_t>> split_region_codes;
 };
 
 }  // namespace internal
@@ -64,6 +67,25 @@ const Plan& CompiledAwards::plan() const { return *data_->plan; }
 const Roster& CompiledAwards::roster() const { return *data_->roster; }
 const Rule& CompiledAwards::eligibility(size_t program) const {
   return *data_->programs[program].eligible;
+}
+
+std::vector<std::string> CompiledAwards::aged_columns() const {
+  std::vector<std::string> columns;
+  auto add = [&](const Rule& rule) {
+    for (const std::string& name : rule.aged_columns()) {
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
+    }
+  };
+  for (const internal::CompiledProgram& program : data_->programs) {
+    add(*program.eligible);
+    if (program.base) add(*program.base);
+    if (program.formula) add(*program.formula);
+    for (const Rule& when : program.when) add(when);
+    for (const std::optional<Rule>& of : program.of) {
+      if (of) add(*of);
+    }
+  }
+  return columns;
 }
 
 namespace {
@@ -382,6 +404,25 @@ Result<CompiledAwards> compile_awards(const Plan& plan, const Roster& roster) {
     }
     data->programs.push_back(std::move(code));
   }
+  for (const Program& program : plan.programs) {
+    std::vector<uint8_t> codes;
+    const Pool* pool = plan.find_pool(program.pool);
+    if (pool != nullptr && pool->split) {
+      const Column* region = roster.find("region");
+      if (region == nullptr || region->type() != ColumnType::kString) {
+        return plan_error(plan, pool->split->source,
+                          "the roster has no region column to split the pool by");
+      }
+      const Dictionary& dictionary = region->dictionary();
+      codes.assign(static_cast<size_t>(dictionary.size()), 0);
+      for (int32_t code = 0; code < dictionary.size(); ++code) {
+        for (const std::string& listed : pool->split->regions) {
+          if (dictionary.value(code).starts_with(listed)) codes[code] = 1;
+        }
+      }
+    }
+    data->split_region_codes.push_back(std::move(codes));
+  }
   // Clauses written alike in two or more rules.
   std::vector<std::string> texts;
   std::vector<int> uses;
@@ -475,6 +516,16 @@ Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled
                         masks[p].status().message());
     }
     out.push_back(std::move(*masks[p]));
+    const std::vector<uint8_t>& within = data.split_region_codes[p];
+    if (within.empty()) continue;
+    const std::span<const int32_t> codes = compiled.roster().column("region").int32s();
+    RowMask& mask = out.back();
+    for (size_t word = 0; word < mask.words.size(); ++word) {
+      for (uint64_t bits = mask.words[word]; bits != 0; bits &= bits - 1) {
+        const size_t row = word * 64 + __builtin_ctzll(bits);
+        if (codes[row] < 0 || !within[codes[row]]) mask.words[word] &= ~(uint64_t{1} << (row & 63));
+      }
+    }
   }
   return out;
 }
@@ -522,7 +573,9 @@ Status compute_program(const CompiledAwards& compiled, const EvalContext& contex
     int64_t rounded = 0;
     try {
       if (__builtin_mul_overflow(value.den, Int128{unit}, &denominator)) throw OverflowError("");
-      rounded = round_quotient(value.num, denominator, mode) * unit;
+      if (__builtin_mul_overflow(round_quotient(value.num, denominator, mode), unit, &rounded)) {
+        throw OverflowError("");
+      }
     } catch (const OverflowError&) {
       return plan_error(plan, program.award.source,
                         fmt::format("the award of enterprise {} is too large for an amount",
@@ -598,18 +651,19 @@ void apply_stacking(const Plan& plan, AwardsResult& awards) {
         return {awards.programs[members[m]], static_cast<size_t>(at[m])};
       };
       if (rule.rule == StackingRule::kSumCap) {
-        int64_t total = 0;
+        Int128 total = 0;  // several int64 requests may pass int64 together
         for (size_t m = 0; m < members.size(); ++m) {
           if (at[m] >= 0) total += line(m).first.requested[line(m).second];
         }
-        int64_t excess = total - rule.cap.fen();
+        Int128 excess = total - rule.cap.fen();
         for (size_t m = members.size(); m-- > 0 && excess > 0;) {  // cut from the last program
           if (at[m] < 0) continue;
           auto [lines, l] = line(m);
           // What is left stays a multiple of the program's unit: the cap is one of every member's
           // units, but the excess need not be when the members' units differ.
           const int64_t unit = unit_fen(plan.programs[members[m]].round.unit);
-          const int64_t kept = std::max<int64_t>(0, lines.requested[l] - excess) / unit * unit;
+          const int64_t kept = static_cast<int64_t>(
+              std::max<Int128>(0, lines.requested[l] - excess) / unit * unit);
           excess -= lines.requested[l] - kept;
           lines.requested[l] = kept;
           lines.stacked_by[l] = ProgramAwards::kCutByGroupCap;

@@ -128,10 +128,13 @@ subsidy::Status load_all(const std::string& plan_path, const RosterArgs& roster_
   return subsidy::Status::Ok();
 }
 
-// The run id: a hash of the plan file, the roster file and the engine version.
-subsidy::Result<std::string> run_id(const std::string& plan_path, const std::string& roster_path) {
+// The run id: a hash of everything that decides the result — the plan file, the roster file, how
+// the roster is read (schema file, encoding) — and the engine version.
+subsidy::Result<std::string> run_id(const std::string& plan_path, const RosterArgs& roster_args) {
   subsidy::RunHasher hash;
-  for (const std::string& path : {plan_path, roster_path}) {
+  std::vector<std::string> paths = {plan_path, roster_args.roster};
+  if (!roster_args.schema.empty()) paths.push_back(roster_args.schema);
+  for (const std::string& path : paths) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return subsidy::io_error(fmt::format("cannot read {}", path));
     std::string chunk(1 << 20, '\0');
@@ -140,6 +143,8 @@ subsidy::Result<std::string> run_id(const std::string& plan_path, const std::str
     }
     hash.end_part();
   }
+  hash.add(roster_args.encoding);
+  hash.end_part();
   hash.add(subsidy::engine_version());
   hash.end_part();
   return hash.hex();
@@ -177,7 +182,7 @@ int run_allocate(const AllocateArgs& args, const RosterArgs& roster_args) {
     fmt::print(stderr, "subsidy: warning: {}\n", warning);
   }
   progress.stage("writing the results");
-  subsidy::Result<std::string> id = run_id(args.plan, roster_args.roster);
+  subsidy::Result<std::string> id = run_id(args.plan, roster_args);
   if (!id.ok()) {
     progress.done();
     return report(id.status());

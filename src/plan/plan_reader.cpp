@@ -65,6 +65,17 @@ std::vector<std::pair<std::string, int>> key_lines(const YAML::Node& map) {
   return lines;
 }
 
+// Bands, table rows, programs and a split's regions are indexed with 16 bits in the award lines:
+// a plan may list at most this many of each.
+constexpr size_t kMaxListed = 10000;
+
+Status check_count(const internal::YamlReader& yaml, const YAML::Node& list,
+                   const std::string& path, std::string_view what) {
+  if (list.size() <= kMaxListed) return Status::Ok();
+  return yaml.error(list, path, fmt::format("lists {} {}; at most {} are allowed", list.size(), what,
+                                            kMaxListed));
+}
+
 bool valid_id(std::string_view id) {
   if (id.empty()) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -274,6 +285,7 @@ Result<Split> PlanReader::split(const YAML::Node& node, const std::string& path)
   SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node regions, yaml_.required(node, path, "regions"));
   SUBSIDY_RETURN_IF_ERROR(yaml_.check_sequence(regions, path + ".regions"));
   if (regions.size() == 0) return yaml_.error(regions, path + ".regions", "lists no region");
+  SUBSIDY_RETURN_IF_ERROR(check_count(yaml_, regions, path + ".regions", "regions"));
   for (size_t k = 0; k < regions.size(); ++k) {
     const std::string region_path = fmt::format("{}.regions[{}]", path, k);
     SUBSIDY_ASSIGN_OR_RETURN(std::string region, yaml_.scalar(regions[k], region_path));
@@ -368,6 +380,7 @@ Result<std::vector<Band>> PlanReader::bands(const YAML::Node& node, const std::s
                                             bool brackets) const {
   SUBSIDY_RETURN_IF_ERROR(yaml_.check_sequence(node, path));
   if (node.size() == 0) return yaml_.error(node, path, "lists no band");
+  SUBSIDY_RETURN_IF_ERROR(check_count(yaml_, node, path, "bands"));
   std::vector<Band> bands;
   for (size_t k = 0; k < node.size(); ++k) {
     const std::string band_path = fmt::format("{}[{}]", path, k);
@@ -464,6 +477,7 @@ Result<Award> PlanReader::award(const YAML::Node& node, const std::string& path)
     SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node rows, yaml_.required(body, body_path, "rows"));
     SUBSIDY_RETURN_IF_ERROR(yaml_.check_sequence(rows, body_path + ".rows"));
     if (rows.size() == 0) return yaml_.error(rows, body_path + ".rows", "lists no row");
+    SUBSIDY_RETURN_IF_ERROR(check_count(yaml_, rows, body_path + ".rows", "rows"));
     for (size_t k = 0; k < rows.size(); ++k) {
       const std::string row_path = fmt::format("{}.rows[{}]", body_path, k);
       const YAML::Node& item = rows[k];
@@ -691,6 +705,7 @@ Result<Plan> PlanReader::read(std::string_view text) {
   }
   SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node programs, yaml_.required(root, "plan", "programs"));
   SUBSIDY_RETURN_IF_ERROR(yaml_.check_sequence(programs, "programs"));
+  SUBSIDY_RETURN_IF_ERROR(check_count(yaml_, programs, "programs", "programs"));
   for (size_t k = 0; k < programs.size(); ++k) {
     SUBSIDY_ASSIGN_OR_RETURN(Program program,
                              this->program(programs[k], fmt::format("programs[{}]", k)));

@@ -51,13 +51,42 @@ void RunHasher::end_part() {
 
 std::string RunHasher::hex() const { return fmt::format("{:016x}", state_); }
 
+namespace {
+
+// Decimal text of a 128-bit integer.
+std::string int128_text(Int128 value) {
+  if (value == 0) return "0";
+  const bool negative = value < 0;
+  std::string digits;
+  for (; value != 0; value /= 10) {
+    const int digit = static_cast<int>(value % 10);
+    digits.push_back(static_cast<char>('0' + (digit < 0 ? -digit : digit)));
+  }
+  if (negative) digits.push_back('-');
+  return std::string(digits.rbegin(), digits.rend());
+}
+
+// Fen as yuan with two decimals, for sums that may pass int64.
+std::string yuan_text(Int128 fen) {
+  const Int128 magnitude = fen < 0 ? -fen : fen;
+  return fmt::format("{}{}.{:02d}", fen < 0 ? "-" : "", int128_text(magnitude / 100),
+                     static_cast<int>(magnitude % 100));
+}
+
+}  // namespace
+
 std::string format_ratio(Money numerator, Money denominator) {
   if (denominator.is_zero()) return "";
-  const int64_t millionths = round_quotient(static_cast<Int128>(numerator.fen()) * 1'000'000,
-                                            denominator.fen(), RoundingMode::kHalfUp);
-  const std::string sign = millionths < 0 ? "-" : "";
-  const uint64_t magnitude = millionths < 0 ? -static_cast<uint64_t>(millionths) : millionths;
-  return fmt::format("{}{}.{:06d}", sign, magnitude / 1'000'000, magnitude % 1'000'000);
+  // In 128 bits: a ratio may be far larger than any amount (1 yuan budget, 10^8 yuan requested).
+  const Int128 scaled = static_cast<Int128>(numerator.fen()) * 1'000'000;
+  const Int128 den = denominator.fen();
+  Int128 quotient = scaled / den;
+  const Int128 rest = scaled % den;
+  const Int128 twice = (rest < 0 ? -rest : rest) * 2;
+  if (twice >= (den < 0 ? -den : den)) quotient += ((scaled < 0) != (den < 0)) ? -1 : 1;  // half-up
+  const Int128 magnitude = quotient < 0 ? -quotient : quotient;
+  return fmt::format("{}{}.{:06d}", quotient < 0 ? "-" : "", int128_text(magnitude / 1'000'000),
+                     static_cast<int>(magnitude % 1'000'000));
 }
 
 namespace {
@@ -198,20 +227,20 @@ std::string run_json(const CompiledPlan& compiled, const Allocation& allocation,
   json["plan_file"] = run.plan_file;
   json["roster_file"] = run.roster_file;
   json["roster_rows"] = compiled.roster().num_rows();
-  Money requested;
-  Money granted;
+  Int128 requested = 0;  // sums over every line may pass int64 fen
+  Int128 granted = 0;
   int64_t lines = 0;
   int64_t funded = 0;
   nlohmann::ordered_json programs = nlohmann::ordered_json::array();
   for (size_t p = 0; p < plan.programs.size(); ++p) {
     const ProgramAwards& awards = allocation.awards.programs[p];
     const ProgramGrants& grants = allocation.grants[p];
-    Money program_requested;
-    Money program_granted;
+    Int128 program_requested = 0;
+    Int128 program_granted = 0;
     int64_t program_funded = 0;
     for (size_t l = 0; l < awards.rows.size(); ++l) {
-      program_requested += Money::from_fen(awards.requested[l]);
-      program_granted += Money::from_fen(grants.granted[l]);
+      program_requested += awards.requested[l];
+      program_granted += grants.granted[l];
       program_funded += grants.granted[l] > 0 ? 1 : 0;
     }
     requested += program_requested;
@@ -221,15 +250,15 @@ std::string run_json(const CompiledPlan& compiled, const Allocation& allocation,
     programs.push_back({{"program", plan.programs[p].id},
                         {"eligible", awards.eligible},
                         {"lines", awards.rows.size()},
-                        {"requested", format_yuan(program_requested)},
-                        {"granted", format_yuan(program_granted)},
+                        {"requested", yuan_text(program_requested)},
+                        {"granted", yuan_text(program_granted)},
                         {"funded", program_funded}});
   }
   json["warnings"] = allocation.warnings;
   json["totals"] = {{"lines", lines},
                     {"funded", funded},
-                    {"requested", format_yuan(requested)},
-                    {"granted", format_yuan(granted)}};
+                    {"requested", yuan_text(requested)},
+                    {"granted", yuan_text(granted)}};
   json["programs"] = programs;
   return json.dump(2) + "\n";
 }
