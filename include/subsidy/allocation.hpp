@@ -48,7 +48,7 @@ struct PoolSummary {
   Money budget;
   Money requested;  // Σ requested of the lines it settles (stacked-out and dropped excluded)
   Money granted;
-  Money remaining;  // budget − granted
+  Money remaining;     // budget − granted
   int64_t funded = 0;  // lines with granted > 0
   ScarcityMethod method = ScarcityMethod::kProRata;
   Unit unit = Unit::kFen;
@@ -58,7 +58,7 @@ struct PoolSummary {
 
 // Per program, aligned with the award stage's lines (awards.programs[p]).
 struct ProgramGrants {
-  std::vector<int64_t> granted;     // fen
+  std::vector<int64_t> granted;  // fen
   std::vector<LineStatus> status;
   std::vector<int32_t> settlement;  // index into Allocation::pools of the budget that settled it;
                                     // -1 for stacked-out and dropped lines

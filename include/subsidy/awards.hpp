@@ -48,14 +48,14 @@ struct ProgramAwards {
   // Which band of tiers/brackets (the top one reached) or which table row (the first hit) set the
   // award; -1 for other kinds.
   std::vector<int16_t> hit;
-  std::vector<uint8_t> capped;      // 1 when the program's cap cut the award
+  std::vector<uint8_t> capped;  // 1 when the program's cap cut the award
   // The award as computed, before the cap, to the fen (half-up; for reasons and explanations).
   std::vector<int64_t> computed;
   // The program (plan index) that stacked it out (highest, exclusive); kCutByGroupCap when its
   // group's sum_cap cut it; -1 when stacking left it alone.
   std::vector<int16_t> stacked_by;
   static constexpr int16_t kCutByGroupCap = -2;
-  RowIndex eligible = 0;            // rows the eligibility rule holds for (with or without award)
+  RowIndex eligible = 0;  // rows the eligibility rule holds for (with or without award)
 
   // The line of a roster row, or -1.
   int64_t find(RowIndex row_idx) const;
@@ -120,7 +120,7 @@ struct AwardExplanation {
   std::vector<std::string> steps;  // describe_award_line() of its line, or why there is none
   int64_t requested = 0;           // fen
   AwardStatus status = AwardStatus::kRequested;
-  bool has_line = false;           // false: not eligible, or an award of 0
+  bool has_line = false;  // false: not eligible, or an award of 0
 };
 Result<AwardExplanation> explain_award(const CompiledAwards& compiled, const AwardsResult& awards,
                                        const EvalContext& context, size_t program,

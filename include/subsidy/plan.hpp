@@ -67,11 +67,11 @@ struct RankKey {
 
 struct Scarcity {
   ScarcityMethod method = ScarcityMethod::kProRata;
-  std::vector<RankKey> rank_by;          // priority only
-  bool partial = false;                  // priority, lottery
-  bool skip = false;                     // priority, lottery (not with partial)
-  std::optional<int64_t> max_funded;     // priority, lottery: stop after N lines granted
-  std::optional<uint64_t> seed;          // lottery: default the as-of date as YYYYMMDD
+  std::vector<RankKey> rank_by;       // priority only
+  bool partial = false;               // priority, lottery
+  bool skip = false;                  // priority, lottery (not with partial)
+  std::optional<int64_t> max_funded;  // priority, lottery: stop after N lines granted
+  std::optional<uint64_t> seed;       // lottery: default the as-of date as YYYYMMDD
 };
 
 // One factor of the factor method (因素法): `count` or `sum(column)`, with a weight.
@@ -130,13 +130,13 @@ struct TableRow {
 
 struct Award {
   AwardKind kind = AwardKind::kFixed;
-  Money fixed;                  // fixed
-  Rate rate;                    // rate
-  PlanExpression base;          // rate (`of`), tiers and brackets (`base`)
-  std::vector<Band> bands;      // tiers, brackets
+  Money fixed;              // fixed
+  Rate rate;                // rate
+  PlanExpression base;      // rate (`of`), tiers and brackets (`base`)
+  std::vector<Band> bands;  // tiers, brackets
   HitPolicy hit = HitPolicy::kFirst;
-  std::vector<TableRow> rows;   // table
-  PlanExpression formula;       // formula
+  std::vector<TableRow> rows;  // table
+  PlanExpression formula;      // formula
   PlanSource source;
 };
 
@@ -149,10 +149,10 @@ struct Program {
   Award award;
   std::optional<Money> cap;
   std::optional<Money> min_award;
-  Rounding round;                 // the plan's unless the program gives its own
-  std::optional<Money> budget;    // its own sub-budget, carved from the pool first
-  Scarcity scarcity;              // settles its own budget
-  bool spill = false;             // unspent own budget joins the pool's shared budget
+  Rounding round;               // the plan's unless the program gives its own
+  std::optional<Money> budget;  // its own sub-budget, carved from the pool first
+  Scarcity scarcity;            // settles its own budget
+  bool spill = false;           // unspent own budget joins the pool's shared budget
   PlanSource source;
 };
 
@@ -171,7 +171,7 @@ struct Plan {
   std::string name;
   int fiscal_year = 0;  // the as-of date's year when left out
   Date as_of;
-  Rounding round;       // default fen, half_up
+  Rounding round;  // default fen, half_up
   std::vector<Pool> pools;
   std::vector<Program> programs;
   std::vector<Stacking> stacking;
@@ -182,7 +182,8 @@ struct Plan {
   const Stacking* find_stacking(std::string_view group) const;
 };
 
-// Reads a plan from YAML or JSON text; `file_name` prefixes every error ("plan.yaml:12: path: why").
+// Reads a plan from YAML or JSON text; `file_name` prefixes every error ("plan.yaml:12: path:
+// why").
 Result<Plan> parse_plan(std::string_view text, const std::string& file_name = "plan");
 // Reads the file at `path`.
 Result<Plan> load_plan(const std::string& path);

@@ -56,7 +56,8 @@ std::string awards_csv(const CompiledPlan& compiled, const Allocation& allocatio
 // oversubscription.
 std::string pools_csv(const Allocation& allocation);
 // run.json and result.json as text.
-std::string run_json(const CompiledPlan& compiled, const Allocation& allocation, const RunInfo& run);
+std::string run_json(const CompiledPlan& compiled, const Allocation& allocation,
+                     const RunInfo& run);
 std::string result_json(const CompiledPlan& compiled, const Allocation& allocation);
 
 // Writes the files into `directory` (created if missing).

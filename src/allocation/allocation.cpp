@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/multiprecision/cpp_int.hpp>
 #include <cstring>
 #include <map>
 #include <numeric>
-#include <boost/multiprecision/cpp_int.hpp>
 
 #include "allocation/scarcity.hpp"
 #include "common/parallel.hpp"
@@ -45,11 +45,16 @@ struct CompiledPlanData {
 
 std::string_view line_status_name(LineStatus status) {
   switch (status) {
-    case LineStatus::kGranted: return "granted";
-    case LineStatus::kScaled: return "scaled";
-    case LineStatus::kUnfunded: return "unfunded";
-    case LineStatus::kStackedOut: return "stacked_out";
-    case LineStatus::kDroppedBelowMin: return "dropped_below_min";
+    case LineStatus::kGranted:
+      return "granted";
+    case LineStatus::kScaled:
+      return "scaled";
+    case LineStatus::kUnfunded:
+      return "unfunded";
+    case LineStatus::kStackedOut:
+      return "stacked_out";
+    case LineStatus::kDroppedBelowMin:
+      return "dropped_below_min";
   }
   return "granted";
 }
@@ -69,8 +74,8 @@ using internal::SettleLine;
 
 Status plan_error(const Plan& plan, const PlanSource& source, const std::string& reason) {
   if (source.line > 0) {
-    return invalid_argument(fmt::format("{}:{}: {}: {}", plan.file_name, source.line, source.path,
-                                        reason));
+    return invalid_argument(
+        fmt::format("{}:{}: {}: {}", plan.file_name, source.line, source.path, reason));
   }
   return invalid_argument(fmt::format("{}: {}: {}", plan.file_name, source.path, reason));
 }
@@ -83,9 +88,9 @@ Result<internal::CompiledRanking> compile_ranking(const Plan& plan, const Scarci
     if (!rule.ok()) return plan_error(plan, key.expression.source, rule.status().message());
     const RuleType type = rule->type();
     if (type != RuleType::kMoney && type != RuleType::kNumber && type != RuleType::kDate) {
-      return plan_error(plan, key.expression.source,
-                        fmt::format("rank_by needs an amount, a number or a date, not {}",
-                                    rule_type_name(type)));
+      return plan_error(
+          plan, key.expression.source,
+          fmt::format("rank_by needs an amount, a number or a date, not {}", rule_type_name(type)));
     }
     ranking.keys.push_back(std::move(*rule));
     ranking.descending.push_back(key.descending);
@@ -138,7 +143,8 @@ std::vector<std::string> future_date_warnings(const internal::CompiledPlanData& 
   auto add = [&](const internal::CompiledRanking& ranking) {
     for (const Rule& key : ranking.keys) {
       for (const std::string& name : key.aged_columns()) {
-        if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
+        if (std::find(columns.begin(), columns.end(), name) == columns.end())
+          columns.push_back(name);
       }
     }
   };
@@ -153,10 +159,10 @@ std::vector<std::string> future_date_warnings(const internal::CompiledPlanData& 
       later += column.is_valid(row) && days[row] > plan.as_of.serial() ? 1 : 0;
     }
     if (later > 0) {
-      warnings.push_back(fmt::format("{} {} a {} after the as-of date {}; the age of such a date "
-                                     "is null, so rules reading it are unknown there",
-                                     later, later == 1 ? "row has" : "rows have", name,
-                                     plan.as_of.to_string()));
+      warnings.push_back(
+          fmt::format("{} {} a {} after the as-of date {}; the age of such a date "
+                      "is null, so rules reading it are unknown there",
+                      later, later == 1 ? "row has" : "rows have", name, plan.as_of.to_string()));
     }
   }
   return warnings;
@@ -210,9 +216,9 @@ Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
                             fmt::format("unknown column \"{}\"", factor.column));
         }
         if (column->type() != ColumnType::kMoney && column->type() != ColumnType::kInteger) {
-          return plan_error(plan, PlanSource{factor.source.path + ".measure", factor.source.line},
-                            fmt::format("sum() needs an amount or integer column; {} is not one",
-                                        factor.column));
+          return plan_error(
+              plan, PlanSource{factor.source.path + ".measure", factor.source.line},
+              fmt::format("sum() needs an amount or integer column; {} is not one", factor.column));
         }
         measures.push_back(column);
       }
@@ -285,10 +291,11 @@ Result<std::vector<int64_t>> split_budget(const CompiledPlan& compiled, size_t p
       total[f] += measure[f][r];
     }
     if (total[f] == 0) {
-      return plan_error(compiled.plan(), split.factors[f].source,
-                        fmt::format("the measure {} is 0 over the listed regions, so it cannot "
-                                    "weigh them",
-                                    columns[f] == nullptr ? "count" : "sum(" + split.factors[f].column + ")"));
+      return plan_error(
+          compiled.plan(), split.factors[f].source,
+          fmt::format("the measure {} is 0 over the listed regions, so it cannot "
+                      "weigh them",
+                      columns[f] == nullptr ? "count" : "sum(" + split.factors[f].column + ")"));
     }
   }
   // share_r = Σ_f w_f · m_f(r) / M_f = N_r / D with D = 10^9 · Π M_f.
@@ -335,7 +342,9 @@ struct Settlement {
 class Settler {
  public:
   Settler(const CompiledPlan& compiled, Allocation& allocation)
-      : compiled_(compiled), plan_(compiled.plan()), allocation_(allocation),
+      : compiled_(compiled),
+        plan_(compiled.plan()),
+        allocation_(allocation),
         id_rank_(compiled.data().id_rank) {}
 
   Status run(Settlement& settlement);
@@ -360,8 +369,8 @@ Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
   // Each key per program over the program's eligible rows (pct_rank ranks among them), then
   // picked out for the lines being settled.
   const internal::CompiledRanking& ranking = *settlement.ranking;
-  std::vector<std::vector<internal::RankValue>> keys(ranking.keys.size(),
-                                                     std::vector<internal::RankValue>(settlement.lines.size()));
+  std::vector<std::vector<internal::RankValue>> keys(
+      ranking.keys.size(), std::vector<internal::RankValue>(settlement.lines.size()));
   const EvalContext context{plan_.as_of};
   std::vector<int32_t> programs;
   for (const auto& [program, line] : settlement.lines) {
@@ -397,7 +406,8 @@ Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
         const RowIndex row = lines.rows[settlement.lines[k].second];
         const size_t position =
             std::lower_bound(ranked.rows.begin(), ranked.rows.end(), row) - ranked.rows.begin();
-        keys[key][k] = internal::RankValue{ranked.values.num[position], ranked.values.den[position]};
+        keys[key][k] =
+            internal::RankValue{ranked.values.num[position], ranked.values.den[position]};
       }
     }
   }
@@ -439,17 +449,18 @@ Status Settler::run(Settlement& settlement) {
       SUBSIDY_ASSIGN_OR_RETURN(auto keys, rank_values(settlement));
       const std::vector<uint32_t> order =
           internal::priority_order(lines, keys, settlement.ranking->descending);
-      granted = internal::settle_in_order(lines, order, settlement.budget, settlement.unit, scarcity);
+      granted =
+          internal::settle_in_order(lines, order, settlement.budget, settlement.unit, scarcity);
       break;
     }
     case ScarcityMethod::kLottery: {
-      const uint64_t seed =
-          scarcity.seed ? *scarcity.seed
-                        : static_cast<uint64_t>(plan_.as_of.year()) * 10000 +
-                              static_cast<uint64_t>(plan_.as_of.month()) * 100 +
-                              static_cast<uint64_t>(plan_.as_of.day());
+      const uint64_t seed = scarcity.seed ? *scarcity.seed
+                                          : static_cast<uint64_t>(plan_.as_of.year()) * 10000 +
+                                                static_cast<uint64_t>(plan_.as_of.month()) * 100 +
+                                                static_cast<uint64_t>(plan_.as_of.day());
       const std::vector<uint32_t> order = internal::lottery_order(lines, seed);
-      granted = internal::settle_in_order(lines, order, settlement.budget, settlement.unit, scarcity);
+      granted =
+          internal::settle_in_order(lines, order, settlement.budget, settlement.unit, scarcity);
       break;
     }
   }
@@ -461,8 +472,8 @@ Status Settler::run(Settlement& settlement) {
     grants.granted[line] = granted[k];
     grants.settlement[line] = settlement.summary;
     grants.status[line] = granted[k] == lines[k].requested ? LineStatus::kGranted
-                          : granted[k] > 0                ? LineStatus::kScaled
-                                                          : LineStatus::kUnfunded;
+                          : granted[k] > 0                 ? LineStatus::kScaled
+                                                           : LineStatus::kUnfunded;
     summary.granted += Money::from_fen(granted[k]);
     summary.funded += granted[k] > 0 ? 1 : 0;
   }
@@ -548,8 +559,8 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
       // Children rows (split pools), then program rows, go right after the pool's own row.
       std::vector<int64_t> child_budgets;
       if (pool.split) {
-        SUBSIDY_ASSIGN_OR_RETURN(child_budgets,
-                                 split_budget(compiled, pool_index, allocation.region_of_row[pool_index]));
+        SUBSIDY_ASSIGN_OR_RETURN(child_budgets, split_budget(compiled, pool_index,
+                                                             allocation.region_of_row[pool_index]));
         for (size_t r = 0; r < children; ++r) {
           PoolSummary child;
           child.id = pool.id + "/" + pool.split->regions[r];
@@ -611,7 +622,8 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
       // is settled in them) or the shared part it settled itself, and the own budgets.
       PoolSummary& total = allocation.pools[pool_summary];
       std::vector<int32_t> parts;
-      for (size_t r = 0; r < children; ++r) parts.push_back(pool_summary + 1 + static_cast<int32_t>(r));
+      for (size_t r = 0; r < children; ++r)
+        parts.push_back(pool_summary + 1 + static_cast<int32_t>(r));
       for (const auto& [p, summary] : own_rows) parts.push_back(summary);
       for (const int32_t summary : parts) {
         total.requested += allocation.pools[summary].requested;
@@ -621,10 +633,10 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
       total.budget = pool.budget();
       total.remaining = total.budget - total.granted;
     } catch (const OverflowError&) {
-      return invalid_argument(fmt::format("{}:{}: {}: the amounts of this pool add up past the "
-                                          "largest amount (int64 fen)",
-                                          plan.file_name, plan.pools[pool_index].source.line,
-                                          plan.pools[pool_index].source.path));
+      return invalid_argument(fmt::format(
+          "{}:{}: {}: the amounts of this pool add up past the "
+          "largest amount (int64 fen)",
+          plan.file_name, plan.pools[pool_index].source.line, plan.pools[pool_index].source.path));
     }
   }
   return allocation;
@@ -636,9 +648,9 @@ Result<Allocation> allocate(const CompiledPlan& compiled, const AllocateOptions&
   SUBSIDY_ASSIGN_OR_RETURN(std::vector<RowMask> eligible,
                            evaluate_eligibility(compiled.awards(), context, options.threads));
   std::vector<std::vector<int16_t>> regions = regions_of_rows(compiled);
-  SUBSIDY_ASSIGN_OR_RETURN(AwardsResult awards, compute_requested(compiled.awards(), context,
-                                                                  std::move(eligible),
-                                                                  options.threads));
+  SUBSIDY_ASSIGN_OR_RETURN(
+      AwardsResult awards,
+      compute_requested(compiled.awards(), context, std::move(eligible), options.threads));
   apply_stacking(plan, awards);
   SUBSIDY_ASSIGN_OR_RETURN(Allocation allocation,
                            settle(compiled, std::move(awards), std::move(regions)));
@@ -677,7 +689,8 @@ std::string describe_line(const CompiledPlan& compiled, const Allocation& alloca
                             format_yuan(budget.requested), format_yuan(budget.budget));
       }
       break;
-    default: break;
+    default:
+      break;
   }
   return text;
 }
@@ -702,7 +715,8 @@ Result<std::string> explain_enterprise(const CompiledPlan& compiled, const Alloc
       text += fmt::format("  {:<7} {}", truth_name(clause.value), clause.text);
       if (!clause.null_fields.empty()) {
         std::string fields;
-        for (const std::string& field : clause.null_fields) fields += (fields.empty() ? "" : ", ") + field;
+        for (const std::string& field : clause.null_fields)
+          fields += (fields.empty() ? "" : ", ") + field;
         text += fmt::format("  ({} is null)", fields);
       }
       text += "\n";
@@ -721,14 +735,15 @@ Result<std::string> explain_enterprise(const CompiledPlan& compiled, const Alloc
                     "zero base)\n";
       continue;
     }
-    text += fmt::format("  award: {}\n", describe_line(compiled, allocation, p, static_cast<size_t>(line)));
+    text += fmt::format("  award: {}\n",
+                        describe_line(compiled, allocation, p, static_cast<size_t>(line)));
     const LineStatus status = allocation.grants[p].status[line];
     const bool out_of_play =
         status == LineStatus::kStackedOut || status == LineStatus::kDroppedBelowMin;
-    text += fmt::format("  → {}: requested {}, granted {}\n", line_status_name(status),
-                        format_yuan(Money::from_fen(out_of_play ? lines.award[line]
-                                                                : lines.requested[line])),
-                        format_yuan(Money::from_fen(allocation.grants[p].granted[line])));
+    text += fmt::format(
+        "  → {}: requested {}, granted {}\n", line_status_name(status),
+        format_yuan(Money::from_fen(out_of_play ? lines.award[line] : lines.requested[line])),
+        format_yuan(Money::from_fen(allocation.grants[p].granted[line])));
   }
   return text;
 }

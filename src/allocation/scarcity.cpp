@@ -100,7 +100,8 @@ std::vector<int64_t> settle_equal_cap(std::span<const SettleLine> lines, int64_t
   }
   // Every line at the level gets ⌊λ / u⌋ · u with the same remainder (λ − base) · count.
   const auto base = static_cast<int64_t>(left / (count * unit)) * unit;
-  std::vector<uint32_t> at_level(ascending.begin() + static_cast<ptrdiff_t>(below), ascending.end());
+  std::vector<uint32_t> at_level(ascending.begin() + static_cast<ptrdiff_t>(below),
+                                 ascending.end());
   for (const uint32_t line : at_level) {
     granted[line] = base;
     remainder[line] = left - static_cast<Int128>(base) * count;

@@ -28,7 +28,8 @@ struct RankValue {
 bool id_order_less(const SettleLine& a, const SettleLine& b);
 
 // pro_rata (Hamilton) and equal_cap (water-filling): granted per line, Σ = min(⌊B/u⌋·u, Σ req).
-std::vector<int64_t> settle_pro_rata(std::span<const SettleLine> lines, int64_t budget, int64_t unit);
+std::vector<int64_t> settle_pro_rata(std::span<const SettleLine> lines, int64_t budget,
+                                     int64_t unit);
 std::vector<int64_t> settle_equal_cap(std::span<const SettleLine> lines, int64_t budget,
                                       int64_t unit);
 

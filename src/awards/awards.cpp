@@ -19,10 +19,10 @@ namespace internal {
 
 struct CompiledProgram {
   std::optional<Rule> eligible;
-  std::optional<Rule> base;                  // rate (`of`), tiers, brackets
+  std::optional<Rule> base;  // rate (`of`), tiers, brackets
   std::optional<Rule> formula;
-  std::vector<Rule> when;                    // table rows
-  std::vector<std::optional<Rule>> of;       // table rows with a rate
+  std::vector<Rule> when;               // table rows
+  std::vector<std::optional<Rule>> of;  // table rows with a rate
 };
 
 struct CompiledAwardsData {
@@ -46,9 +46,12 @@ struct CompiledAwardsData {
 
 std::string_view award_status_name(AwardStatus status) {
   switch (status) {
-    case AwardStatus::kRequested: return "requested";
-    case AwardStatus::kDroppedBelowMin: return "dropped_below_min";
-    case AwardStatus::kStackedOut: return "stacked_out";
+    case AwardStatus::kRequested:
+      return "requested";
+    case AwardStatus::kDroppedBelowMin:
+      return "dropped_below_min";
+    case AwardStatus::kStackedOut:
+      return "stacked_out";
   }
   return "requested";
 }
@@ -94,8 +97,8 @@ using internal::Rational;
 
 Status plan_error(const Plan& plan, const PlanSource& source, const std::string& reason) {
   if (source.line > 0) {
-    return invalid_argument(fmt::format("{}:{}: {}: {}", plan.file_name, source.line, source.path,
-                                        reason));
+    return invalid_argument(
+        fmt::format("{}:{}: {}: {}", plan.file_name, source.line, source.path, reason));
   }
   return invalid_argument(fmt::format("{}: {}: {}", plan.file_name, source.path, reason));
 }
@@ -108,9 +111,9 @@ Result<Rule> compile_expression(const Plan& plan, const PlanExpression& expressi
   if (!rule.ok()) return plan_error(plan, expression.source, rule.status().message());
   const RuleType type = rule->type();
   if (boolean && type != RuleType::kBool) {
-    return plan_error(plan, expression.source,
-                      fmt::format("expected a condition (true/false), but this gives {}",
-                                  rule_type_name(type)));
+    return plan_error(
+        plan, expression.source,
+        fmt::format("expected a condition (true/false), but this gives {}", rule_type_name(type)));
   }
   if (!boolean && type != RuleType::kMoney && type != RuleType::kNumber) {
     return plan_error(plan, expression.source,
@@ -127,7 +130,8 @@ std::string enterprise_id(const Roster& roster, RowIndex row_idx) {
 // v ×= a / b (b > 0) exactly; unreduced when it fits, reduced when it would not.
 bool scale(Rational* v, Int128 a, Int128 b) {
   Rational out;
-  if (!__builtin_mul_overflow(v->num, a, &out.num) && !__builtin_mul_overflow(v->den, b, &out.den)) {
+  if (!__builtin_mul_overflow(v->num, a, &out.num) &&
+      !__builtin_mul_overflow(v->den, b, &out.den)) {
     *v = out;
     return true;
   }
@@ -138,12 +142,13 @@ bool scale(Rational* v, Int128 a, Int128 b) {
 }
 
 // The values of an amount expression as rationals in fen (a number counts as yuan); den 0 = null.
-Result<RuleValues> amount_values(const Rule& rule, const Roster& roster,
-                                 const EvalContext& context, const RowMask& rows) {
+Result<RuleValues> amount_values(const Rule& rule, const Roster& roster, const EvalContext& context,
+                                 const RowMask& rows) {
   SUBSIDY_ASSIGN_OR_RETURN(RuleValues values, rule.values(roster, context, rows));
   if (values.type == RuleType::kNumber) {
     for (size_t k = 0; k < values.num.size(); ++k) {
-      if (values.den[k] != 0 && __builtin_mul_overflow(values.num[k], Int128{100}, &values.num[k])) {
+      if (values.den[k] != 0 &&
+          __builtin_mul_overflow(values.num[k], Int128{100}, &values.num[k])) {
         values.den[k] = 0;  // past 128 bits as fen: reported as too large below
         values.num[k] = -1;
       }
@@ -212,7 +217,8 @@ Status AwardCalculator::run(const RowMask& eligible, const std::vector<RowIndex>
       std::fill(exact->begin(), exact->end(), Rational{award.fixed.fen(), 1});
       return Status::Ok();
     case AwardKind::kRate: {
-      SUBSIDY_ASSIGN_OR_RETURN(RuleValues base, amount_values(*code_.base, roster_, context_, eligible));
+      SUBSIDY_ASSIGN_OR_RETURN(RuleValues base,
+                               amount_values(*code_.base, roster_, context_, eligible));
       for (size_t k = 0; k < n; ++k) {
         if (is_null(base, k)) {
           if (base.num[k] != 0) return too_large(rows[k]);
@@ -227,11 +233,13 @@ Status AwardCalculator::run(const RowMask& eligible, const std::vector<RowIndex>
     }
     case AwardKind::kTiers:
     case AwardKind::kBrackets: {
-      SUBSIDY_ASSIGN_OR_RETURN(RuleValues base, amount_values(*code_.base, roster_, context_, eligible));
+      SUBSIDY_ASSIGN_OR_RETURN(RuleValues base,
+                               amount_values(*code_.base, roster_, context_, eligible));
       return award.kind == AwardKind::kTiers ? tiers(base, rows, exact, hit)
                                              : brackets(base, rows, exact, hit);
     }
-    case AwardKind::kTable: return table(eligible, rows, exact, hit);
+    case AwardKind::kTable:
+      return table(eligible, rows, exact, hit);
     case AwardKind::kFormula: {
       SUBSIDY_ASSIGN_OR_RETURN(RuleValues value,
                                amount_values(*code_.formula, roster_, context_, eligible));
@@ -375,7 +383,8 @@ Result<CompiledAwards> compile_awards(const Plan& plan, const Roster& roster) {
   data->roster = &roster;
   for (const Program& program : plan.programs) {
     internal::CompiledProgram code;
-    SUBSIDY_ASSIGN_OR_RETURN(code.eligible, compile_expression(plan, program.eligible, roster, true));
+    SUBSIDY_ASSIGN_OR_RETURN(code.eligible,
+                             compile_expression(plan, program.eligible, roster, true));
     const Award& award = program.award;
     switch (award.kind) {
       case AwardKind::kRate:
@@ -385,7 +394,8 @@ Result<CompiledAwards> compile_awards(const Plan& plan, const Roster& roster) {
         break;
       }
       case AwardKind::kFormula: {
-        SUBSIDY_ASSIGN_OR_RETURN(code.formula, compile_expression(plan, award.formula, roster, false));
+        SUBSIDY_ASSIGN_OR_RETURN(code.formula,
+                                 compile_expression(plan, award.formula, roster, false));
         break;
       }
       case AwardKind::kTable:
@@ -400,7 +410,8 @@ Result<CompiledAwards> compile_awards(const Plan& plan, const Roster& roster) {
           }
         }
         break;
-      case AwardKind::kFixed: break;
+      case AwardKind::kFixed:
+        break;
     }
     data->programs.push_back(std::move(code));
   }
@@ -461,7 +472,8 @@ Result<CompiledAwards> compile_awards(const Plan& plan, const Roster& roster) {
     bool compiled_rest = true;
     if (!shared.empty()) {
       for (const std::string& clause : data->programs[p].eligible->clauses()) {
-        const int index = shared_index[std::find(texts.begin(), texts.end(), clause) - texts.begin()];
+        const int index =
+            shared_index[std::find(texts.begin(), texts.end(), clause) - texts.begin()];
         if (index < 0) rest += (rest.empty() ? "(" : " and (") + clause + ")";
       }
     }
@@ -491,9 +503,8 @@ Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled
   internal::parallel_for(count, threads, [&](size_t p) {
     const std::vector<size_t>& mine = data.shared_of_program[p];
     // A shared clause that failed to evaluate: the program's own evaluation reports it.
-    const bool usable = !mine.empty() && std::all_of(mine.begin(), mine.end(), [&](size_t c) {
-      return shared[c].ok();
-    });
+    const bool usable = !mine.empty() && std::all_of(mine.begin(), mine.end(),
+                                                     [&](size_t c) { return shared[c].ok(); });
     if (!usable) {
       masks[p] = compiled.eligibility(p).eligible(compiled.roster(), context);
       return;
@@ -501,7 +512,8 @@ Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled
     RowMask within = *shared[mine[0]];
     for (size_t k = 1; k < mine.size(); ++k) {
       const RowMask& other = *shared[mine[k]];
-      for (size_t word = 0; word < within.words.size(); ++word) within.words[word] &= other.words[word];
+      for (size_t word = 0; word < within.words.size(); ++word)
+        within.words[word] &= other.words[word];
     }
     if (!data.rest_of_program[p]) {
       masks[p] = std::move(within);
@@ -662,8 +674,8 @@ void apply_stacking(const Plan& plan, AwardsResult& awards) {
           // What is left stays a multiple of the program's unit: the cap is one of every member's
           // units, but the excess need not be when the members' units differ.
           const int64_t unit = unit_fen(plan.programs[members[m]].round.unit);
-          const int64_t kept = static_cast<int64_t>(
-              std::max<Int128>(0, lines.requested[l] - excess) / unit * unit);
+          const int64_t kept =
+              static_cast<int64_t>(std::max<Int128>(0, lines.requested[l] - excess) / unit * unit);
           excess -= lines.requested[l] - kept;
           lines.requested[l] = kept;
           lines.stacked_by[l] = ProgramAwards::kCutByGroupCap;
@@ -675,9 +687,9 @@ void apply_stacking(const Plan& plan, AwardsResult& awards) {
       size_t keep = members.size();
       for (size_t m = 0; m < members.size(); ++m) {
         if (at[m] < 0) continue;
-        if (keep == members.size() ||
-            (rule.rule == StackingRule::kHighest &&
-             line(m).first.requested[line(m).second] > line(keep).first.requested[line(keep).second])) {
+        if (keep == members.size() || (rule.rule == StackingRule::kHighest &&
+                                       line(m).first.requested[line(m).second] >
+                                           line(keep).first.requested[line(keep).second])) {
           keep = m;
         }
       }
@@ -700,7 +712,8 @@ std::string percent(Rate rate) {
 }
 
 std::string describe_band(const Band& band, const std::string& base) {
-  return band.is_rate ? fmt::format("{} of {}", percent(band.rate), base) : format_yuan(band.amount);
+  return band.is_rate ? fmt::format("{} of {}", percent(band.rate), base)
+                      : format_yuan(band.amount);
 }
 
 }  // namespace
@@ -718,7 +731,9 @@ std::string describe_award_line(const Plan& plan, size_t program, const ProgramA
       text = fmt::format("fixed {}", format_yuan(award.fixed));
       computed = false;
       break;
-    case AwardKind::kRate: text = fmt::format("{} of {}", percent(award.rate), award.base.text); break;
+    case AwardKind::kRate:
+      text = fmt::format("{} of {}", percent(award.rate), award.base.text);
+      break;
     case AwardKind::kTiers:
       text = fmt::format("{} in band {} (from {}): {}", award.base.text, hit + 1,
                          format_yuan(award.bands[hit].from),
@@ -741,7 +756,9 @@ std::string describe_award_line(const Plan& plan, size_t program, const ProgramA
       computed = award.hit == HitPolicy::kCollectSum || row.is_rate;
       break;
     }
-    case AwardKind::kFormula: text = fmt::format("formula {}", award.formula.text); break;
+    case AwardKind::kFormula:
+      text = fmt::format("formula {}", award.formula.text);
+      break;
   }
   if (computed) {
     text += lines.computed[line] == INT64_MAX
@@ -780,12 +797,14 @@ Result<AwardExplanation> explain_award(const CompiledAwards& compiled, const Awa
     return invalid_argument("no such program or row");
   }
   AwardExplanation explanation;
-  explanation.eligibility = compiled.eligibility(program).explain(compiled.roster(), row_idx, context);
+  explanation.eligibility =
+      compiled.eligibility(program).explain(compiled.roster(), row_idx, context);
   explanation.eligible = explanation.eligibility.value == Truth::kTrue;
   const ProgramAwards& lines = awards.programs[program];
   const int64_t line = lines.find(row_idx);
   if (line < 0) {
-    if (explanation.eligible) explanation.steps.push_back("award 0 (no band reached, or a null or zero base)");
+    if (explanation.eligible)
+      explanation.steps.push_back("award 0 (no band reached, or a null or zero base)");
     return explanation;
   }
   explanation.has_line = true;

@@ -23,7 +23,8 @@ int YamlReader::line_of(const YAML::Node& node) {
 
 Status YamlReader::error_at_line(int line, const std::string& path,
                                  const std::string& reason) const {
-  if (line > 0) return invalid_argument(fmt::format("{}:{}: {}: {}", file_name_, line, path, reason));
+  if (line > 0)
+    return invalid_argument(fmt::format("{}:{}: {}: {}", file_name_, line, path, reason));
   return invalid_argument(fmt::format("{}: {}: {}", file_name_, path, reason));
 }
 
@@ -81,7 +82,8 @@ Result<bool> YamlReader::boolean(const YAML::Node& node, const std::string& path
 Result<int64_t> YamlReader::integer(const YAML::Node& node, const std::string& path, int64_t min,
                                     int64_t max) const {
   SUBSIDY_ASSIGN_OR_RETURN(std::string text, scalar(node, path));
-  const std::string bad = fmt::format("expected a whole number from {} to {}, not \"{}\"", min, max, text);
+  const std::string bad =
+      fmt::format("expected a whole number from {} to {}, not \"{}\"", min, max, text);
   size_t pos = text[0] == '-' ? 1 : 0;
   if (pos == text.size() || text.size() > 20) return error(node, path, bad);
   Int128 value = 0;

@@ -9,51 +9,72 @@ namespace subsidy {
 
 std::string_view pool_level_name(PoolLevel level) {
   switch (level) {
-    case PoolLevel::kCentral: return "central";
-    case PoolLevel::kProvincial: return "provincial";
-    case PoolLevel::kMunicipal: return "municipal";
-    case PoolLevel::kCounty: return "county";
+    case PoolLevel::kCentral:
+      return "central";
+    case PoolLevel::kProvincial:
+      return "provincial";
+    case PoolLevel::kMunicipal:
+      return "municipal";
+    case PoolLevel::kCounty:
+      return "county";
   }
   return "county";
 }
 
 std::string_view scarcity_method_name(ScarcityMethod method) {
   switch (method) {
-    case ScarcityMethod::kProRata: return "pro_rata";
-    case ScarcityMethod::kPriority: return "priority";
-    case ScarcityMethod::kEqualCap: return "equal_cap";
-    case ScarcityMethod::kLottery: return "lottery";
+    case ScarcityMethod::kProRata:
+      return "pro_rata";
+    case ScarcityMethod::kPriority:
+      return "priority";
+    case ScarcityMethod::kEqualCap:
+      return "equal_cap";
+    case ScarcityMethod::kLottery:
+      return "lottery";
   }
   return "pro_rata";
 }
 
 std::string_view award_kind_name(AwardKind kind) {
   switch (kind) {
-    case AwardKind::kFixed: return "fixed";
-    case AwardKind::kRate: return "rate";
-    case AwardKind::kTiers: return "tiers";
-    case AwardKind::kBrackets: return "brackets";
-    case AwardKind::kTable: return "table";
-    case AwardKind::kFormula: return "formula";
+    case AwardKind::kFixed:
+      return "fixed";
+    case AwardKind::kRate:
+      return "rate";
+    case AwardKind::kTiers:
+      return "tiers";
+    case AwardKind::kBrackets:
+      return "brackets";
+    case AwardKind::kTable:
+      return "table";
+    case AwardKind::kFormula:
+      return "formula";
   }
   return "fixed";
 }
 
 std::string_view hit_policy_name(HitPolicy hit) {
   switch (hit) {
-    case HitPolicy::kFirst: return "first";
-    case HitPolicy::kUnique: return "unique";
-    case HitPolicy::kCollectSum: return "collect_sum";
-    case HitPolicy::kCollectMax: return "collect_max";
+    case HitPolicy::kFirst:
+      return "first";
+    case HitPolicy::kUnique:
+      return "unique";
+    case HitPolicy::kCollectSum:
+      return "collect_sum";
+    case HitPolicy::kCollectMax:
+      return "collect_max";
   }
   return "first";
 }
 
 std::string_view stacking_rule_name(StackingRule rule) {
   switch (rule) {
-    case StackingRule::kHighest: return "highest";
-    case StackingRule::kSumCap: return "sum_cap";
-    case StackingRule::kExclusive: return "exclusive";
+    case StackingRule::kHighest:
+      return "highest";
+    case StackingRule::kSumCap:
+      return "sum_cap";
+    case StackingRule::kExclusive:
+      return "exclusive";
   }
   return "highest";
 }

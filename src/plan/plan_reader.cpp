@@ -17,25 +17,26 @@ namespace subsidy {
 
 namespace {
 
-constexpr std::string_view kTopKeys[] = {"format",   "plan",     "fiscal_year", "as_of",
-                                         "round",    "pools",    "programs",    "stacking"};
+constexpr std::string_view kTopKeys[] = {"format", "plan",  "fiscal_year", "as_of",
+                                         "round",  "pools", "programs",    "stacking"};
 constexpr std::string_view kRoundKeys[] = {"unit", "mode"};
-constexpr std::string_view kPoolKeys[] = {"id",       "name",  "level", "received",
-                                          "reserve",  "scarcity", "split", "round"};
+constexpr std::string_view kPoolKeys[] = {"id",      "name",     "level", "received",
+                                          "reserve", "scarcity", "split", "round"};
 constexpr std::string_view kSplitKeys[] = {"by", "regions", "factors"};
 constexpr std::string_view kFactorKeys[] = {"weight", "measure"};
-constexpr std::string_view kProgramKeys[] = {"id",  "name",      "pool",  "group",  "eligible",
-                                             "award", "cap",     "min_award", "round", "budget",
-                                             "scarcity", "spill"};
-constexpr std::string_view kAwardKinds[] = {"fixed", "rate", "tiers", "brackets", "table", "formula"};
+constexpr std::string_view kProgramKeys[] = {"id",       "name",   "pool",     "group",
+                                             "eligible", "award",  "cap",      "min_award",
+                                             "round",    "budget", "scarcity", "spill"};
+constexpr std::string_view kAwardKinds[] = {"fixed",    "rate",  "tiers",
+                                            "brackets", "table", "formula"};
 constexpr std::string_view kRateAwardKeys[] = {"rate", "of"};
 constexpr std::string_view kTiersKeys[] = {"base", "bands"};
 constexpr std::string_view kTierBandKeys[] = {"from", "award", "rate"};
 constexpr std::string_view kBracketBandKeys[] = {"from", "rate"};
 constexpr std::string_view kTableKeys[] = {"hit", "rows"};
 constexpr std::string_view kTableRowKeys[] = {"when", "award", "rate", "of"};
-constexpr std::string_view kScarcityKeys[] = {"method", "rank_by", "partial", "skip", "max_funded",
-                                              "seed"};
+constexpr std::string_view kScarcityKeys[] = {"method", "rank_by",    "partial",
+                                              "skip",   "max_funded", "seed"};
 constexpr std::string_view kMethods[] = {"pro_rata", "priority", "equal_cap", "lottery"};
 constexpr std::string_view kLevels[] = {"central", "provincial", "municipal", "county"};
 constexpr std::string_view kHits[] = {"first", "unique", "collect_sum", "collect_max"};
@@ -72,8 +73,9 @@ constexpr size_t kMaxListed = 10000;
 Status check_count(const internal::YamlReader& yaml, const YAML::Node& list,
                    const std::string& path, std::string_view what) {
   if (list.size() <= kMaxListed) return Status::Ok();
-  return yaml.error(list, path, fmt::format("lists {} {}; at most {} are allowed", list.size(), what,
-                                            kMaxListed));
+  return yaml.error(
+      list, path,
+      fmt::format("lists {} {}; at most {} are allowed", list.size(), what, kMaxListed));
 }
 
 bool valid_id(std::string_view id) {
@@ -180,8 +182,7 @@ Result<PlanExpression> PlanReader::expression(const YAML::Node& node,
 Result<std::string> PlanReader::id(const YAML::Node& node, const std::string& path) const {
   SUBSIDY_ASSIGN_OR_RETURN(std::string text, yaml_.scalar(node, path));
   if (!valid_id(text)) {
-    return yaml_.error(node, path,
-                       fmt::format("id \"{}\" may hold only a-z, 0-9 and '-'", text));
+    return yaml_.error(node, path, fmt::format("id \"{}\" may hold only a-z, 0-9 and '-'", text));
   }
   return text;
 }
@@ -198,18 +199,19 @@ Result<Scarcity> PlanReader::scarcity(const YAML::Node& node, const std::string&
   SUBSIDY_ASSIGN_OR_RETURN(int method,
                            pick(yaml_, method_node, path + ".method", kMethods, "scarcity method"));
   scarcity.method = static_cast<ScarcityMethod>(method);
-  const bool ordered = scarcity.method == ScarcityMethod::kPriority ||
-                       scarcity.method == ScarcityMethod::kLottery;
+  const bool ordered =
+      scarcity.method == ScarcityMethod::kPriority || scarcity.method == ScarcityMethod::kLottery;
   auto only_for = [&](std::string_view key, bool allowed, std::string_view which) -> Status {
     const YAML::Node value = node[std::string(key)];
     if (value && !allowed) {
-      return yaml_.error(value, path + "." + std::string(key),
-                         fmt::format("{} applies to {} only, not to {}", key, which,
-                                     kMethods[method]));
+      return yaml_.error(
+          value, path + "." + std::string(key),
+          fmt::format("{} applies to {} only, not to {}", key, which, kMethods[method]));
     }
     return Status::Ok();
   };
-  SUBSIDY_RETURN_IF_ERROR(only_for("rank_by", scarcity.method == ScarcityMethod::kPriority, "priority"));
+  SUBSIDY_RETURN_IF_ERROR(
+      only_for("rank_by", scarcity.method == ScarcityMethod::kPriority, "priority"));
   SUBSIDY_RETURN_IF_ERROR(only_for("partial", ordered, "priority and lottery"));
   SUBSIDY_RETURN_IF_ERROR(only_for("skip", ordered, "priority and lottery"));
   SUBSIDY_RETURN_IF_ERROR(only_for("max_funded", ordered, "priority and lottery"));
@@ -263,9 +265,9 @@ Result<Scarcity> PlanReader::scarcity(const YAML::Node& node, const std::string&
       seed = seed * 10 + static_cast<uint64_t>(c - '0');
     }
     if (!ok) {
-      return yaml_.error(value, path + ".seed",
-                         fmt::format("expected a whole number from 0 to {}, not \"{}\"", UINT64_MAX,
-                                     text));
+      return yaml_.error(
+          value, path + ".seed",
+          fmt::format("expected a whole number from 0 to {}, not \"{}\"", UINT64_MAX, text));
     }
     scarcity.seed = seed;
   }
@@ -312,22 +314,23 @@ Result<Split> PlanReader::split(const YAML::Node& node, const std::string& path)
       return yaml_.error(weight, factor_path + ".weight", "a weight may not exceed 100%");
     }
     total += factor.weight.nanos();
-    SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node measure, yaml_.required(item, factor_path, "measure"));
+    SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node measure,
+                             yaml_.required(item, factor_path, "measure"));
     SUBSIDY_ASSIGN_OR_RETURN(std::string text, yaml_.scalar(measure, factor_path + ".measure"));
     if (text != "count") {
       if (!text.starts_with("sum(") || !text.ends_with(")") || text.size() <= 5) {
-        return yaml_.error(measure, factor_path + ".measure",
-                           fmt::format("unknown measure \"{}\"; expected count or sum(<column>)",
-                                       text));
+        return yaml_.error(
+            measure, factor_path + ".measure",
+            fmt::format("unknown measure \"{}\"; expected count or sum(<column>)", text));
       }
       factor.column = text.substr(4, text.size() - 5);
     }
     split.factors.push_back(std::move(factor));
   }
   if (total != Rate::kScale) {
-    return yaml_.error(factors, path + ".factors",
-                       fmt::format("the weights add up to {}, not 1",
-                                   format_rate(Rate::from_nanos(total))));
+    return yaml_.error(
+        factors, path + ".factors",
+        fmt::format("the weights add up to {}, not 1", format_rate(Rate::from_nanos(total))));
   }
   return split;
 }
@@ -367,10 +370,11 @@ Result<Pool> PlanReader::pool(const YAML::Node& node, const std::string& index_p
     SUBSIDY_ASSIGN_OR_RETURN(pool.split, split(split_node, path + ".split"));
     const int64_t unit = unit_fen(pool.round.unit);
     if (pool.budget().fen() % unit != 0) {
-      return yaml_.error(split_node, path + ".split",
-                         fmt::format("the budget {} (received − reserve) is not a multiple of the "
-                                     "rounding unit ({}), so the regions' shares cannot add up to it",
-                                     format_yuan(pool.budget()), unit_name(pool.round.unit)));
+      return yaml_.error(
+          split_node, path + ".split",
+          fmt::format("the budget {} (received − reserve) is not a multiple of the "
+                      "rounding unit ({}), so the regions' shares cannot add up to it",
+                      format_yuan(pool.budget()), unit_name(pool.round.unit)));
     }
   }
   return pool;
@@ -441,7 +445,8 @@ Result<Award> PlanReader::award(const YAML::Node& node, const std::string& path)
     }
     kind = key;
   }
-  if (kind.empty()) return yaml_.error(node, path, "missing the award kind (fixed, rate, tiers, ...)");
+  if (kind.empty())
+    return yaml_.error(node, path, "missing the award kind (fixed, rate, tiers, ...)");
   if (kind == "rate") {
     SUBSIDY_RETURN_IF_ERROR(yaml_.check_map(node, path, kRateAwardKeys));
     award.kind = AwardKind::kRate;
@@ -472,7 +477,8 @@ Result<Award> PlanReader::award(const YAML::Node& node, const std::string& path)
     award.kind = AwardKind::kTable;
     SUBSIDY_RETURN_IF_ERROR(yaml_.check_map(body, body_path, kTableKeys));
     SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node hit, yaml_.required(body, body_path, "hit"));
-    SUBSIDY_ASSIGN_OR_RETURN(int hit_index, pick(yaml_, hit, body_path + ".hit", kHits, "hit policy"));
+    SUBSIDY_ASSIGN_OR_RETURN(int hit_index,
+                             pick(yaml_, hit, body_path + ".hit", kHits, "hit policy"));
     award.hit = static_cast<HitPolicy>(hit_index);
     SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node rows, yaml_.required(body, body_path, "rows"));
     SUBSIDY_RETURN_IF_ERROR(yaml_.check_sequence(rows, body_path + ".rows"));
@@ -540,7 +546,8 @@ Result<Program> PlanReader::program(const YAML::Node& node, const std::string& i
     SUBSIDY_RETURN_IF_ERROR(read_round(round, path + ".round", &program.round));
   }
   const int64_t unit = unit_fen(program.round.unit);
-  for (const auto& [key, value] : {std::pair{"cap", program.cap}, {"min_award", program.min_award}}) {
+  for (const auto& [key, value] :
+       {std::pair{"cap", program.cap}, {"min_award", program.min_award}}) {
     if (value && value->fen() % unit != 0) {
       return yaml_.error(node[key], path + "." + key,
                          fmt::format("{} {} is not a multiple of the program's rounding unit ({})",
@@ -572,12 +579,11 @@ Result<Stacking> PlanReader::stacking(const YAML::Node& node, const std::string&
   SUBSIDY_RETURN_IF_ERROR(yaml_.check_map(node, path, kStackingKeys));
   SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node group, yaml_.required(node, path, "group"));
   SUBSIDY_ASSIGN_OR_RETURN(stacking.group, id(group, path + ".group"));
-  stacking.source = PlanSource{fmt::format("{} ({})", path, stacking.group),
-                               internal::YamlReader::line_of(node)};
+  stacking.source =
+      PlanSource{fmt::format("{} ({})", path, stacking.group), internal::YamlReader::line_of(node)};
   SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node rule, yaml_.required(node, path, "rule"));
-  SUBSIDY_ASSIGN_OR_RETURN(int rule_index,
-                           pick(yaml_, rule, stacking.source.path + ".rule", kStackingRules,
-                                "stacking rule"));
+  SUBSIDY_ASSIGN_OR_RETURN(int rule_index, pick(yaml_, rule, stacking.source.path + ".rule",
+                                                kStackingRules, "stacking rule"));
   stacking.rule = static_cast<StackingRule>(rule_index);
   const YAML::Node cap = node["cap"];
   if (stacking.rule == StackingRule::kSumCap) {
@@ -611,14 +617,16 @@ Status PlanReader::check_across(const Plan& plan) const {
                                internal::did_you_mean(program.pool, pool_ids)));
     }
     if (pool->split && program.budget) {
-      return error(program.source.at("budget"),
-                   fmt::format("a program with its own budget may not draw on the split pool \"{}\"",
-                               pool->id));
+      return error(
+          program.source.at("budget"),
+          fmt::format("a program with its own budget may not draw on the split pool \"{}\"",
+                      pool->id));
     }
     if (unit_fen(program.round.unit) % unit_fen(pool->round.unit) != 0) {
-      return error(program.source.at("round"),
-                   fmt::format("the program's rounding unit ({}) is not a multiple of its pool's ({})",
-                               unit_name(program.round.unit), unit_name(pool->round.unit)));
+      return error(
+          program.source.at("round"),
+          fmt::format("the program's rounding unit ({}) is not a multiple of its pool's ({})",
+                      unit_name(program.round.unit), unit_name(pool->round.unit)));
     }
   }
   for (const Pool& pool : plan.pools) {
@@ -627,8 +635,9 @@ Status PlanReader::check_across(const Plan& plan) const {
       if (program.pool == pool.id && program.budget) carved += program.budget->fen();
     }
     if (carved > pool.budget().fen()) {
-      const std::string total = carved > INT64_MAX ? std::string("more than the largest amount")
-                                                   : format_yuan(Money::from_fen(static_cast<int64_t>(carved)));
+      const std::string total = carved > INT64_MAX
+                                    ? std::string("more than the largest amount")
+                                    : format_yuan(Money::from_fen(static_cast<int64_t>(carved)));
       return error(pool.source,
                    fmt::format("the programs' own budgets add up to {}, more than the pool's "
                                "budget of {} (received − reserve)",

@@ -43,7 +43,8 @@ void RunHasher::add(std::string_view bytes) {
 }
 
 void RunHasher::end_part() {
-  state_ = (state_ ^ pending_ ^ (static_cast<uint64_t>(pending_bytes_) << 56) ^ 0xff) * 0x100000001b3ULL;
+  state_ =
+      (state_ ^ pending_ ^ (static_cast<uint64_t>(pending_bytes_) << 56) ^ 0xff) * 0x100000001b3ULL;
   state_ ^= state_ >> 29;
   pending_ = 0;
   pending_bytes_ = 0;
@@ -167,9 +168,12 @@ void for_each_award_row(const CompiledPlan& compiled, const Allocation& allocati
 
 const char* kind_name(PoolSummary::Kind kind) {
   switch (kind) {
-    case PoolSummary::Kind::kPool: return "pool";
-    case PoolSummary::Kind::kRegion: return "region";
-    case PoolSummary::Kind::kProgram: return "program";
+    case PoolSummary::Kind::kPool:
+      return "pool";
+    case PoolSummary::Kind::kRegion:
+      return "region";
+    case PoolSummary::Kind::kProgram:
+      return "program";
   }
   return "pool";
 }
@@ -205,12 +209,11 @@ std::string pools_csv(const Allocation& allocation) {
       "pool,received,reserve,budget,requested,granted,remaining,funded,scaling,oversubscription\n";
   for (const PoolSummary& pool : allocation.pools) {
     internal::append_csv_field(out, pool.id);
-    out += fmt::format(",{},{},{},{},{},{},{},{},{}\n", optional_yuan(pool.received),
-                       optional_yuan(pool.reserve), format_yuan(pool.budget),
-                       format_yuan(pool.requested), format_yuan(pool.granted),
-                       format_yuan(pool.remaining), pool.funded,
-                       format_ratio(pool.granted, pool.requested),
-                       format_ratio(pool.requested, pool.budget));
+    out += fmt::format(
+        ",{},{},{},{},{},{},{},{},{}\n", optional_yuan(pool.received), optional_yuan(pool.reserve),
+        format_yuan(pool.budget), format_yuan(pool.requested), format_yuan(pool.granted),
+        format_yuan(pool.remaining), pool.funded, format_ratio(pool.granted, pool.requested),
+        format_ratio(pool.requested, pool.budget));
   }
   return out;
 }
