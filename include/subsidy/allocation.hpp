@@ -53,11 +53,12 @@ struct PoolSummary {
   ScarcityMethod method = ScarcityMethod::kProRata;
   Unit unit = Unit::kFen;
   std::optional<int64_t> max_funded;  // priority, lottery: the walk's limit, if any
-  bool skip = false;                  // priority, lottery: lines that do not fit are passed over
 };
 
 // Per program, aligned with the award stage's lines (awards.programs[p]).
 struct ProgramGrants {
+  // 1 where `skip` passed the line over because it did not fit what was left.
+  std::vector<uint8_t> passed_over;
   std::vector<int64_t> granted;  // fen
   std::vector<LineStatus> status;
   std::vector<int32_t> settlement;  // index into Allocation::pools of the budget that settled it;

@@ -438,6 +438,7 @@ Status Settler::run(Settlement& settlement) {
   const Money requested = Money::from_fen(static_cast<int64_t>(total));
   const Scarcity& scarcity = *settlement.scarcity;
   std::vector<int64_t> granted;
+  std::vector<uint8_t> passed_over;
   switch (scarcity.method) {
     case ScarcityMethod::kProRata:
       granted = internal::settle_pro_rata(lines, settlement.budget, settlement.unit);
@@ -449,8 +450,8 @@ Status Settler::run(Settlement& settlement) {
       SUBSIDY_ASSIGN_OR_RETURN(auto keys, rank_values(settlement));
       const std::vector<uint32_t> order =
           internal::priority_order(lines, keys, settlement.ranking->descending);
-      granted =
-          internal::settle_in_order(lines, order, settlement.budget, settlement.unit, scarcity);
+      granted = internal::settle_in_order(lines, order, settlement.budget, settlement.unit,
+                                          scarcity, &passed_over);
       break;
     }
     case ScarcityMethod::kLottery: {
@@ -459,8 +460,8 @@ Status Settler::run(Settlement& settlement) {
                                                 static_cast<uint64_t>(plan_.as_of.month()) * 100 +
                                                 static_cast<uint64_t>(plan_.as_of.day());
       const std::vector<uint32_t> order = internal::lottery_order(lines, seed);
-      granted =
-          internal::settle_in_order(lines, order, settlement.budget, settlement.unit, scarcity);
+      granted = internal::settle_in_order(lines, order, settlement.budget, settlement.unit,
+                                          scarcity, &passed_over);
       break;
     }
   }
@@ -471,6 +472,7 @@ Status Settler::run(Settlement& settlement) {
     ProgramGrants& grants = allocation_.grants[program];
     grants.granted[line] = granted[k];
     grants.settlement[line] = settlement.summary;
+    grants.passed_over[line] = passed_over.empty() ? 0 : passed_over[k];
     grants.status[line] = granted[k] == lines[k].requested ? LineStatus::kGranted
                           : granted[k] > 0                 ? LineStatus::kScaled
                                                            : LineStatus::kUnfunded;
@@ -495,6 +497,7 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
     ProgramGrants& grants = allocation.grants[p];
     grants.granted.assign(lines.rows.size(), 0);
     grants.settlement.assign(lines.rows.size(), -1);
+    grants.passed_over.assign(lines.rows.size(), 0);
     grants.status.resize(lines.rows.size());
     for (size_t l = 0; l < lines.rows.size(); ++l) {
       grants.status[l] = lines.status[l] == AwardStatus::kStackedOut ? LineStatus::kStackedOut
@@ -518,7 +521,6 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
       head.method = pool.scarcity.method;
       head.unit = pool.round.unit;
       head.max_funded = pool.scarcity.max_funded;
-      head.skip = pool.scarcity.skip;
       allocation.pools.push_back(head);
       // Lines by program: the ones asking for something.
       auto requesting = [&](size_t p) {
@@ -552,7 +554,6 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
         row.method = program.scarcity.method;
         row.unit = program.round.unit;
         row.max_funded = program.scarcity.max_funded;
-        row.skip = program.scarcity.skip;
         program_rows.push_back(row);
         own_rows.emplace_back(p, next_index++);
       }
@@ -569,7 +570,6 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
           child.method = pool.scarcity.method;
           child.unit = pool.round.unit;
           child.max_funded = pool.scarcity.max_funded;
-          child.skip = pool.scarcity.skip;
           allocation.pools.push_back(child);
         }
       }
@@ -678,12 +678,12 @@ std::string describe_line(const CompiledPlan& compiled, const Allocation& alloca
                           format_yuan(Money::from_fen(grants.granted[line])), method, budget.id);
       break;
     case LineStatus::kUnfunded:
-      if (budget.max_funded && budget.funded >= *budget.max_funded) {
-        text += fmt::format("; unfunded: {} in {} stopped at max_funded {}", method, budget.id,
-                            *budget.max_funded);
-      } else if (budget.skip) {
+      if (grants.passed_over[line]) {
         text += fmt::format("; unfunded: passed over by {} in {}, it did not fit what was left",
                             method, budget.id);
+      } else if (budget.max_funded && budget.funded >= *budget.max_funded) {
+        text += fmt::format("; unfunded: {} in {} stopped at max_funded {}", method, budget.id,
+                            *budget.max_funded);
       } else {
         text += fmt::format("; unfunded: {} in {} ran out ({} requested of {})", method, budget.id,
                             format_yuan(budget.requested), format_yuan(budget.budget));

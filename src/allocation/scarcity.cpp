@@ -114,8 +114,9 @@ std::vector<int64_t> settle_equal_cap(std::span<const SettleLine> lines, int64_t
 
 std::vector<int64_t> settle_in_order(std::span<const SettleLine> lines,
                                      std::span<const uint32_t> order, int64_t budget, int64_t unit,
-                                     const Scarcity& scarcity) {
+                                     const Scarcity& scarcity, std::vector<uint8_t>* passed_over) {
   std::vector<int64_t> granted(lines.size(), 0);
+  if (passed_over != nullptr) passed_over->assign(lines.size(), 0);
   int64_t left = budget / unit * unit;
   int64_t funded = 0;
   for (const uint32_t line : order) {
@@ -132,6 +133,7 @@ std::vector<int64_t> settle_in_order(std::span<const SettleLine> lines,
       break;
     }
     if (!scarcity.skip) break;
+    if (passed_over != nullptr) (*passed_over)[line] = 1;
   }
   return granted;
 }

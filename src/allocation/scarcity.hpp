@@ -33,10 +33,12 @@ std::vector<int64_t> settle_pro_rata(std::span<const SettleLine> lines, int64_t 
 std::vector<int64_t> settle_equal_cap(std::span<const SettleLine> lines, int64_t budget,
                                       int64_t unit);
 
-// priority: lines in `order` (indices into lines) are walked as SPEC §7 says.
+// priority: lines in `order` (indices into lines) are walked as SPEC §7 says. `passed_over`, when
+// given, marks the lines `skip` passed over.
 std::vector<int64_t> settle_in_order(std::span<const SettleLine> lines,
                                      std::span<const uint32_t> order, int64_t budget, int64_t unit,
-                                     const Scarcity& scarcity);
+                                     const Scarcity& scarcity,
+                                     std::vector<uint8_t>* passed_over = nullptr);
 
 // The order of priority: by the keys (keys[k][line], per rank_by key), then id, then plan order.
 std::vector<uint32_t> priority_order(std::span<const SettleLine> lines,

@@ -137,10 +137,19 @@ std::vector<std::string> Rule::aged_columns() const {
          node.function != internal::Function::kAgeMonths)) {
       continue;
     }
-    const internal::Node& argument = ast.nodes[node.children[0]];
-    if (argument.kind != internal::NodeKind::kColumn) continue;
-    const std::string& name = compiled_->roster->columns()[argument.column].name();
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    // Every date column under the argument: age_years(coalesce(registered_on, ...)) reads it too.
+    std::vector<int> pending = {node.children[0]};
+    while (!pending.empty()) {
+      const internal::Node& part = ast.nodes[pending.back()];
+      pending.pop_back();
+      for (const int child : part.children) pending.push_back(child);
+      if (part.kind != internal::NodeKind::kColumn) continue;
+      const Column& column = compiled_->roster->columns()[part.column];
+      if (column.type() != ColumnType::kDate) continue;
+      if (std::find(names.begin(), names.end(), column.name()) == names.end()) {
+        names.push_back(column.name());
+      }
+    }
   }
   return names;
 }
