@@ -182,6 +182,10 @@ struct Plan {
   const Stacking* find_stacking(std::string_view group) const;
 };
 
+// An error about a part of the plan, found after it was read (against a roster, or while it runs):
+// "<file>:<line>: <path>: <reason>".
+Status plan_error(const Plan& plan, const PlanSource& source, const std::string& reason);
+
 // Reads a plan from YAML or JSON text; `file_name` prefixes every error ("plan.yaml:12: path:
 // why").
 Result<Plan> parse_plan(std::string_view text, const std::string& file_name = "plan");

@@ -72,14 +72,6 @@ namespace {
 
 using internal::SettleLine;
 
-Status plan_error(const Plan& plan, const PlanSource& source, const std::string& reason) {
-  if (source.line > 0) {
-    return invalid_argument(
-        fmt::format("{}:{}: {}: {}", plan.file_name, source.line, source.path, reason));
-  }
-  return invalid_argument(fmt::format("{}: {}: {}", plan.file_name, source.path, reason));
-}
-
 Result<internal::CompiledRanking> compile_ranking(const Plan& plan, const Scarcity& scarcity,
                                                   const Roster& roster) {
   internal::CompiledRanking ranking;

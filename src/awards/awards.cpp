@@ -95,14 +95,6 @@ namespace {
 
 using internal::Rational;
 
-Status plan_error(const Plan& plan, const PlanSource& source, const std::string& reason) {
-  if (source.line > 0) {
-    return invalid_argument(
-        fmt::format("{}:{}: {}: {}", plan.file_name, source.line, source.path, reason));
-  }
-  return invalid_argument(fmt::format("{}: {}: {}", plan.file_name, source.path, reason));
-}
-
 // Compiles an expression of the plan and checks what it gives: true/false, or an amount (money or
 // a number, which counts as yuan).
 Result<Rule> compile_expression(const Plan& plan, const PlanExpression& expression,
@@ -187,6 +179,14 @@ class AwardCalculator {
              std::vector<Rational>* exact, std::vector<int16_t>* hit);
 
  private:
+  // A base without a value gives no award; amount_values() marks one too large for fen with a
+  // nonzero numerator.
+  Status null_base(const RuleValues& base, size_t k, RowIndex row_idx,
+                   std::vector<Rational>* exact) const {
+    if (base.num[k] != 0) return too_large(row_idx);
+    (*exact)[k] = Rational{0, 0};
+    return Status::Ok();
+  }
   Status too_large(RowIndex row_idx) const {
     return plan_error(plan_, program_.award.source,
                       fmt::format("the award of enterprise {} is too large to compute exactly",
@@ -220,9 +220,8 @@ Status AwardCalculator::run(const RowMask& eligible, const std::vector<RowIndex>
       SUBSIDY_ASSIGN_OR_RETURN(RuleValues base,
                                amount_values(*code_.base, roster_, context_, eligible));
       for (size_t k = 0; k < n; ++k) {
-        if (is_null(base, k)) {
-          if (base.num[k] != 0) return too_large(rows[k]);
-          (*exact)[k] = Rational{0, 0};
+        if (is_null(base, k)) {  // no award; an error when it was too large for fen
+          SUBSIDY_RETURN_IF_ERROR(null_base(base, k, rows[k], exact));
           continue;
         }
         Rational value{base.num[k], base.den[k]};
@@ -257,9 +256,8 @@ Status AwardCalculator::tiers(const RuleValues& base, const std::vector<RowIndex
                               std::vector<Rational>* exact, std::vector<int16_t>* hit) const {
   const std::vector<Band>& bands = program_.award.bands;
   for (size_t k = 0; k < rows.size(); ++k) {
-    if (is_null(base, k)) {
-      if (base.num[k] != 0) return too_large(rows[k]);
-      (*exact)[k] = Rational{0, 0};
+    if (is_null(base, k)) {  // no award; an error when it was too large for fen
+      SUBSIDY_RETURN_IF_ERROR(null_base(base, k, rows[k], exact));
       continue;
     }
     const Rational value{base.num[k], base.den[k]};
@@ -288,9 +286,8 @@ Status AwardCalculator::brackets(const RuleValues& base, const std::vector<RowIn
                                  std::vector<Rational>* exact, std::vector<int16_t>* hit) const {
   const std::vector<Band>& bands = program_.award.bands;
   for (size_t k = 0; k < rows.size(); ++k) {
-    if (is_null(base, k)) {
-      if (base.num[k] != 0) return too_large(rows[k]);
-      (*exact)[k] = Rational{0, 0};
+    if (is_null(base, k)) {  // no award; an error when it was too large for fen
+      SUBSIDY_RETURN_IF_ERROR(null_base(base, k, rows[k], exact));
       continue;
     }
     // Σ rate_b × (the part of the base inside band b), over a common denominator den · 10^9.

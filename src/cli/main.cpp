@@ -2,11 +2,10 @@
 //
 // Exit codes a script can rely on: 0 ok, 2 bad input or bad usage (CLI11's own parse errors
 // included), 1 internal error.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -45,8 +44,9 @@ struct RosterArgs {
     if (required) option->required();
     command->add_option("--schema", schema, "schema YAML: column types, units and headers");
     command->add_option("--encoding", encoding, "utf-8 (default) or gbk");
-    command->add_option("--rejects", rejects,
-                        "write bad rows to this CSV (with line, column, reason) instead of failing");
+    command->add_option(
+        "--rejects", rejects,
+        "write bad rows to this CSV (with line, column, reason) instead of failing");
   }
 
   // Loads the roster, or returns the Status explaining why not.
@@ -158,27 +158,34 @@ struct AllocateArgs {
 };
 
 std::string counted(const subsidy::Plan& plan) {
-  return fmt::format("{} pool{}, {} program{}", plan.pools.size(), plan.pools.size() == 1 ? "" : "s",
-                     plan.programs.size(), plan.programs.size() == 1 ? "" : "s");
+  return fmt::format("{} pool{}, {} program{}", plan.pools.size(),
+                     plan.pools.size() == 1 ? "" : "s", plan.programs.size(),
+                     plan.programs.size() == 1 ? "" : "s");
+}
+
+// Loads the plan and roster, compiles and allocates: what allocate and explain both start with.
+subsidy::Result<subsidy::Allocation> load_and_allocate(const std::string& plan_path,
+                                                       const RosterArgs& roster_args,
+                                                       Progress& progress, Loaded* loaded) {
+  const subsidy::Status status = load_all(plan_path, roster_args, progress, loaded);
+  if (!status.ok()) {
+    progress.done();
+    return status;
+  }
+  progress.stage("allocating");
+  subsidy::Result<subsidy::Allocation> allocation =
+      subsidy::allocate(*loaded->compiled, {.threads = roster_args.threads});
+  progress.done();
+  return allocation;
 }
 
 int run_allocate(const AllocateArgs& args, const RosterArgs& roster_args) {
   Progress progress;
   Loaded loaded;
-  subsidy::Status status = load_all(args.plan, roster_args, progress, &loaded);
-  if (!status.ok()) {
-    progress.done();
-    return report(status);
-  }
-  progress.stage("allocating");
   subsidy::Result<subsidy::Allocation> allocation =
-      subsidy::allocate(*loaded.compiled, {.threads = roster_args.threads});
-  if (!allocation.ok()) {
-    progress.done();
-    return report(allocation.status());
-  }
+      load_and_allocate(args.plan, roster_args, progress, &loaded);
+  if (!allocation.ok()) return report(allocation.status());
   for (const std::string& warning : allocation->warnings) {
-    progress.done();
     fmt::print(stderr, "subsidy: warning: {}\n", warning);
   }
   progress.stage("writing the results");
@@ -187,19 +194,20 @@ int run_allocate(const AllocateArgs& args, const RosterArgs& roster_args) {
     progress.done();
     return report(id.status());
   }
-  status = subsidy::write_allocation(args.out, *loaded.compiled, *allocation,
-                                     {*id, args.plan, roster_args.roster},
-                                     {.json = args.json, .bom = args.bom});
+  const subsidy::Status status = subsidy::write_allocation(args.out, *loaded.compiled, *allocation,
+                                                           {*id, args.plan, roster_args.roster},
+                                                           {.json = args.json, .bom = args.bom});
   progress.done();
   if (!status.ok()) return report(status);
   const subsidy::Plan& plan = loaded.plan;
   fmt::print("{} as of {}: {} enterprises, {}, run {}\n", plan.name, plan.as_of.to_string(),
              loaded.roster.num_rows(), counted(plan), *id);
   size_t width = 0;
-  for (const subsidy::PoolSummary& pool : allocation->pools) width = std::max(width, pool.id.size());
+  for (const subsidy::PoolSummary& pool : allocation->pools)
+    width = std::max(width, pool.id.size());
   for (const subsidy::PoolSummary& pool : allocation->pools) {
-    fmt::print("  {:<{}}  budget {:>16}  requested {:>16}  granted {:>16}  funded {}\n", pool.id, width,
-               subsidy::format_yuan(pool.budget), subsidy::format_yuan(pool.requested),
+    fmt::print("  {:<{}}  budget {:>16}  requested {:>16}  granted {:>16}  funded {}\n", pool.id,
+               width, subsidy::format_yuan(pool.budget), subsidy::format_yuan(pool.requested),
                subsidy::format_yuan(pool.granted), pool.funded);
   }
   fmt::print("wrote {}/awards.csv, pools.csv, run.json{} in {:.2f} s\n", args.out,
@@ -211,15 +219,8 @@ int run_explain(const std::string& plan_path, const RosterArgs& roster_args,
                 const std::string& enterprise) {
   Progress progress;
   Loaded loaded;
-  subsidy::Status status = load_all(plan_path, roster_args, progress, &loaded);
-  if (!status.ok()) {
-    progress.done();
-    return report(status);
-  }
-  progress.stage("allocating");
   subsidy::Result<subsidy::Allocation> allocation =
-      subsidy::allocate(*loaded.compiled, {.threads = roster_args.threads});
-  progress.done();
+      load_and_allocate(plan_path, roster_args, progress, &loaded);
   if (!allocation.ok()) return report(allocation.status());
   subsidy::Result<std::string> text =
       subsidy::explain_enterprise(*loaded.compiled, *allocation, enterprise);
@@ -269,7 +270,8 @@ int main(int argc, char** argv) {
 
   RosterArgs allocate_roster;
   AllocateArgs allocate_args;
-  CLI::App* allocate = app.add_subcommand("allocate", "run a plan over a roster and write the results");
+  CLI::App* allocate =
+      app.add_subcommand("allocate", "run a plan over a roster and write the results");
   allocate->add_option("--plan", allocate_args.plan, "plan YAML or JSON")->required();
   allocate_roster.add_to(allocate);
   allocate->add_option("--out", allocate_args.out, "directory for awards.csv, pools.csv, run.json")
@@ -290,8 +292,8 @@ int main(int argc, char** argv) {
 
   RosterArgs validate_roster;
   std::string validate_plan;
-  CLI::App* validate =
-      app.add_subcommand("validate", "check a plan (and its rules against a roster) without running it");
+  CLI::App* validate = app.add_subcommand(
+      "validate", "check a plan (and its rules against a roster) without running it");
   validate->add_option("--plan", validate_plan, "plan YAML or JSON")->required();
   validate_roster.add_to(validate, false);
 

@@ -79,6 +79,14 @@ std::string_view stacking_rule_name(StackingRule rule) {
   return "highest";
 }
 
+Status plan_error(const Plan& plan, const PlanSource& source, const std::string& reason) {
+  if (source.line > 0) {
+    return invalid_argument(
+        fmt::format("{}:{}: {}: {}", plan.file_name, source.line, source.path, reason));
+  }
+  return invalid_argument(fmt::format("{}: {}: {}", plan.file_name, source.path, reason));
+}
+
 PlanSource PlanSource::at(std::string_view key) const {
   PlanSource source{path + "." + std::string(key), line, {}};
   for (const auto& [name, key_line] : key_lines) {
