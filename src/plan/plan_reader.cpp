@@ -100,6 +100,11 @@ class PlanReader {
   Result<std::string> id(const YAML::Node& node, const std::string& path) const;
   Result<Scarcity> scarcity(const YAML::Node& node, const std::string& path) const;
   Result<Split> split(const YAML::Node& node, const std::string& path) const;
+  // The part pools and programs share: their keys, `id`, `name` (the id when left out) and where
+  // they stand, as "<index_path> (<id>)".
+  Status read_head(const YAML::Node& node, const std::string& index_path,
+                   std::span<const std::string_view> keys, std::string* id_out, std::string* name,
+                   PlanSource* source) const;
   Result<Pool> pool(const YAML::Node& node, const std::string& path) const;
   Result<Award> award(const YAML::Node& node, const std::string& path) const;
   Result<std::vector<Band>> bands(const YAML::Node& node, const std::string& path,
@@ -335,18 +340,26 @@ Result<Split> PlanReader::split(const YAML::Node& node, const std::string& path)
   return split;
 }
 
+Status PlanReader::read_head(const YAML::Node& node, const std::string& index_path,
+                             std::span<const std::string_view> keys, std::string* id_out,
+                             std::string* name, PlanSource* source) const {
+  SUBSIDY_RETURN_IF_ERROR(yaml_.check_map(node, index_path, keys));
+  SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node id_node, yaml_.required(node, index_path, "id"));
+  SUBSIDY_ASSIGN_OR_RETURN(*id_out, id(id_node, index_path + ".id"));
+  const std::string path = fmt::format("{} ({})", index_path, *id_out);
+  *source = PlanSource{path, internal::YamlReader::line_of(node), key_lines(node)};
+  *name = *id_out;
+  if (const YAML::Node name_node = node["name"]) {
+    SUBSIDY_ASSIGN_OR_RETURN(*name, yaml_.scalar(name_node, path + ".name"));
+  }
+  return Status::Ok();
+}
+
 Result<Pool> PlanReader::pool(const YAML::Node& node, const std::string& index_path) const {
   Pool pool;
-  std::string path = index_path;
-  SUBSIDY_RETURN_IF_ERROR(yaml_.check_map(node, path, kPoolKeys));
-  SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node id_node, yaml_.required(node, path, "id"));
-  SUBSIDY_ASSIGN_OR_RETURN(pool.id, id(id_node, path + ".id"));
-  path = fmt::format("{} ({})", index_path, pool.id);
-  pool.source = PlanSource{path, internal::YamlReader::line_of(node), key_lines(node)};
-  pool.name = pool.id;
-  if (const YAML::Node name = node["name"]) {
-    SUBSIDY_ASSIGN_OR_RETURN(pool.name, yaml_.scalar(name, path + ".name"));
-  }
+  SUBSIDY_RETURN_IF_ERROR(
+      read_head(node, index_path, kPoolKeys, &pool.id, &pool.name, &pool.source));
+  const std::string& path = pool.source.path;
   SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node level, yaml_.required(node, path, "level"));
   SUBSIDY_ASSIGN_OR_RETURN(int level_index, pick(yaml_, level, path + ".level", kLevels, "level"));
   pool.level = static_cast<PoolLevel>(level_index);
@@ -516,16 +529,9 @@ Result<Award> PlanReader::award(const YAML::Node& node, const std::string& path)
 
 Result<Program> PlanReader::program(const YAML::Node& node, const std::string& index_path) const {
   Program program;
-  std::string path = index_path;
-  SUBSIDY_RETURN_IF_ERROR(yaml_.check_map(node, path, kProgramKeys));
-  SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node id_node, yaml_.required(node, path, "id"));
-  SUBSIDY_ASSIGN_OR_RETURN(program.id, id(id_node, path + ".id"));
-  path = fmt::format("{} ({})", index_path, program.id);
-  program.source = PlanSource{path, internal::YamlReader::line_of(node), key_lines(node)};
-  program.name = program.id;
-  if (const YAML::Node name = node["name"]) {
-    SUBSIDY_ASSIGN_OR_RETURN(program.name, yaml_.scalar(name, path + ".name"));
-  }
+  SUBSIDY_RETURN_IF_ERROR(
+      read_head(node, index_path, kProgramKeys, &program.id, &program.name, &program.source));
+  const std::string& path = program.source.path;
   SUBSIDY_ASSIGN_OR_RETURN(const YAML::Node pool_node, yaml_.required(node, path, "pool"));
   SUBSIDY_ASSIGN_OR_RETURN(program.pool, yaml_.scalar(pool_node, path + ".pool"));
   if (const YAML::Node group = node["group"]) {

@@ -16,27 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "test_files.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
+using subsidy_test::CommandResult;
+using subsidy_test::read_file;
+using subsidy_test::write_file;
 
 std::string golden(const std::string& relative) {
   return read_file(std::string(SUBSIDY_SOURCE_DIR) + "/tests/golden/allocate/" + relative);

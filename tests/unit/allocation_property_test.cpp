@@ -59,6 +59,8 @@
 #include "subsidy/results.hpp"
 #include "subsidy/roster.hpp"
 
+#include "small_run.hpp"
+
 namespace subsidy {
 namespace {
 
@@ -1727,42 +1729,8 @@ namespace {
 
 // Targeted cases found by (or next to) the property test above.
 
-struct Small {
-  Roster roster;
-  Plan plan;
-  std::optional<CompiledPlan> compiled;
-  std::optional<Allocation> run;
-  std::string error;
-};
-
-std::unique_ptr<Small> run_small(const std::string& csv, const std::string& yaml) {
-  auto out = std::make_unique<Small>();
-  Result<Roster> roster = parse_roster_csv(csv);
-  if (!roster.ok()) {
-    ADD_FAILURE() << roster.status().message();
-    return out;
-  }
-  out->roster = std::move(*roster);
-  Result<Plan> plan = parse_plan(yaml, "small.yaml");
-  if (!plan.ok()) {
-    ADD_FAILURE() << plan.status().message();
-    return out;
-  }
-  out->plan = std::move(*plan);
-  Result<CompiledPlan> compiled = compile_plan(out->plan, out->roster);
-  if (!compiled.ok()) {
-    out->error = compiled.status().message();
-    return out;
-  }
-  out->compiled.emplace(std::move(*compiled));
-  Result<Allocation> run = allocate(*out->compiled, {.threads = 1});
-  if (!run.ok()) {
-    out->error = run.status().message();
-    return out;
-  }
-  out->run.emplace(std::move(*run));
-  return out;
-}
+using test_support::run_small;
+using test_support::Small;
 
 TEST(AllocationPropertyRegression, SumCapCutKeepsMultiplesOfTheUnits) {
     // Found by the property test (case 441). Program a (pool p, unit yuan) asks 3 yuan, program b

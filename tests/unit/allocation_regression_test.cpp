@@ -35,52 +35,19 @@
 #include "subsidy/results.hpp"
 #include "subsidy/roster.hpp"
 
+#include "small_run.hpp"
+#include "test_files.hpp"
+
 namespace subsidy {
 namespace {
 
 namespace fs = std::filesystem;
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (copied from allocation_property_test.cpp and allocate_cli_test.cpp, kept local)
+// Helpers
 
-// A roster and a plan from text, compiled and allocated; `error` holds the first failure of
-// compile_plan or allocate.
-struct Small {
-  Roster roster;
-  Plan plan;
-  std::optional<CompiledPlan> compiled;
-  std::optional<Allocation> run;
-  std::string error;
-};
-
-std::unique_ptr<Small> run_small(const std::string& csv, const std::string& yaml) {
-  auto out = std::make_unique<Small>();
-  Result<Roster> roster = parse_roster_csv(csv);
-  if (!roster.ok()) {
-    ADD_FAILURE() << roster.status().message();
-    return out;
-  }
-  out->roster = std::move(*roster);
-  Result<Plan> plan = parse_plan(yaml, "small.yaml");
-  if (!plan.ok()) {
-    ADD_FAILURE() << plan.status().message();
-    return out;
-  }
-  out->plan = std::move(*plan);
-  Result<CompiledPlan> compiled = compile_plan(out->plan, out->roster);
-  if (!compiled.ok()) {
-    out->error = compiled.status().message();
-    return out;
-  }
-  out->compiled.emplace(std::move(*compiled));
-  Result<Allocation> run = allocate(*out->compiled, {.threads = 1});
-  if (!run.ok()) {
-    out->error = run.status().message();
-    return out;
-  }
-  out->run.emplace(std::move(*run));
-  return out;
-}
+using test_support::run_small;
+using test_support::Small;
 
 // The line of enterprise `id` in program `p`, or -1.
 int64_t line_of(const Small& s, size_t p, const std::string& id) {
@@ -89,23 +56,7 @@ int64_t line_of(const Small& s, size_t p, const std::string& id) {
   return s.run->awards.programs[p].find(*row);
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-struct CommandResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using subsidy_test::CommandResult;
 
 // Runs the `subsidy` executable in a scratch directory of its own.
 class AllocationRegressionCli : public ::testing::Test {
@@ -125,12 +76,12 @@ class AllocationRegressionCli : public ::testing::Test {
     const std::string command = "cd '" + dir_.string() + "' && '" SUBSIDY_CLI_PATH "' " + args +
                                 " >'" + out.string() + "' 2>'" + err.string() + "'";
     const int status = std::system(command.c_str());
-    return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out),
-                         read_text(err)};
+    return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, subsidy_test::read_file(out),
+                         subsidy_test::read_file(err)};
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  void write(const std::string& name, const std::string& text) const { write_text(dir_ / name, text); }
-  std::string read(const std::string& name) const { return read_text(dir_ / name); }
+  void write(const std::string& name, const std::string& text) const { subsidy_test::write_file(dir_ / name, text); }
+  std::string read(const std::string& name) const { return subsidy_test::read_file(dir_ / name); }
 
   fs::path dir_;
 };

@@ -8,27 +8,15 @@
 #include <sstream>
 #include <string>
 
+#include "test_files.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
+using subsidy_test::CommandResult;
+using subsidy_test::read_file;
+using subsidy_test::write_file;
 
 class CliTest : public ::testing::Test {
  protected:
