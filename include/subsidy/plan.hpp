@@ -182,6 +182,9 @@ struct Plan {
   const Stacking* find_stacking(std::string_view group) const;
 };
 
+// Whether `text` is an id of a pool or program: one or more of a-z, 0-9 and '-'.
+bool is_plan_id(std::string_view text);
+
 // An error about a part of the plan, found after it was read (against a roster, or while it runs):
 // "<file>:<line>: <path>: <reason>".
 Status plan_error(const Plan& plan, const PlanSource& source, const std::string& reason);

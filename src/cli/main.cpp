@@ -3,6 +3,7 @@
 // Exit codes a script can rely on: 0 ok, 2 bad input or bad usage (CLI11's own parse errors
 // included), 1 internal error.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,8 @@
 #include <optional>
 
 #include "subsidy/allocation.hpp"
+#include "subsidy/execution.hpp"
+#include "subsidy/ledger.hpp"
 #include "subsidy/plan.hpp"
 #include "subsidy/results.hpp"
 #include "subsidy/roster.hpp"
@@ -247,6 +250,99 @@ int run_validate(const std::string& plan_path, const RosterArgs& roster_args) {
   return kExitOk;
 }
 
+// "3 received (1310000000.00), 5 arranged (...)" for the event types with anything added.
+std::string added_by_type(const subsidy::ImportReport& report) {
+  std::string text;
+  for (int type = 0; type < subsidy::kLedgerEventTypes; ++type) {
+    if (report.added_by_type[type] == 0) continue;
+    if (!text.empty()) text += ", ";
+    text += fmt::format("{} {} ({} yuan)", report.added_by_type[type],
+                        subsidy::ledger_event_name(static_cast<subsidy::LedgerEventType>(type)),
+                        subsidy::format_yuan(report.amount_by_type[type]));
+  }
+  return text.empty() ? "nothing new" : text;
+}
+
+struct LedgerImportArgs {
+  std::string file;
+  std::string db;
+  std::string encoding = "utf-8";
+  bool allow_overdraft = false;
+};
+
+int run_ledger_import(const LedgerImportArgs& args) {
+  subsidy::Result<subsidy::Encoding> encoding = subsidy::parse_encoding(args.encoding);
+  if (!encoding.ok()) return report(encoding.status());
+  subsidy::Result<subsidy::LedgerBatch> batch = subsidy::read_ledger_csv(args.file, *encoding);
+  if (!batch.ok()) return report(batch.status());
+  subsidy::Result<subsidy::Ledger> ledger = subsidy::Ledger::open(args.db);
+  if (!ledger.ok()) return report(ledger.status());
+  subsidy::Result<subsidy::ImportReport> imported =
+      ledger->import(*batch, {.allow_overdraft = args.allow_overdraft});
+  if (!imported.ok()) return report(imported.status().with_context("nothing imported"));
+  fmt::print("{}: added {} event{}: {}; skipped {} already in {}\n", args.file, imported->added,
+             imported->added == 1 ? "" : "s", added_by_type(*imported), imported->skipped,
+             args.db);
+  return kExitOk;
+}
+
+struct BookRunArgs {
+  std::string db;
+  std::string run;
+  bool book_received = false;
+  bool allow_overdraft = false;
+};
+
+int run_book_run(const BookRunArgs& args) {
+  subsidy::Result<subsidy::RunBooking> run = subsidy::read_run_directory(args.run);
+  if (!run.ok()) return report(run.status());
+  subsidy::Result<subsidy::Ledger> ledger = subsidy::Ledger::open(args.db);
+  if (!ledger.ok()) return report(ledger.status());
+  subsidy::Result<subsidy::BookReport> booked = ledger->book_run(
+      *run, {.book_received = args.book_received, .allow_overdraft = args.allow_overdraft});
+  if (!booked.ok()) return report(booked.status().with_context("nothing booked"));
+  if (booked->already_booked) {
+    fmt::print("run {} ({}) was booked in {} at {}; nothing added\n", run->run_id, run->plan,
+               args.db, booked->booked_at);
+    return kExitOk;
+  }
+  fmt::print("booked run {} ({}, as of {}) in {}: {}", run->run_id, run->plan,
+             run->as_of.to_string(), args.db, added_by_type(booked->events));
+  if (!booked->received_pools.empty()) {
+    fmt::print("; received booked from the plan for {}", fmt::join(booked->received_pools, ", "));
+  }
+  fmt::print("\n");
+  return kExitOk;
+}
+
+struct ExecutionArgs {
+  std::string db;
+  std::string as_of;
+  std::string by = "pool";
+  bool csv = false;
+  bool json = false;
+};
+
+int run_execution(const ExecutionArgs& args) {
+  subsidy::Result<subsidy::Date> as_of = subsidy::parse_date(args.as_of);
+  if (!as_of.ok()) return report(as_of.status().with_context("--as-of"));
+  subsidy::Result<subsidy::LedgerKey> by = subsidy::parse_ledger_key(args.by);
+  if (!by.ok()) return report(by.status().with_context("--by"));
+  subsidy::Result<subsidy::Ledger> ledger = subsidy::Ledger::open_existing(args.db);
+  if (!ledger.ok()) return report(ledger.status());
+  subsidy::Result<subsidy::ExecutionReport> execution =
+      subsidy::execution_report(*ledger, *as_of, *by);
+  if (!execution.ok()) return report(execution.status());
+  if (args.csv) {
+    fmt::print("{}", subsidy::execution_csv(*execution));
+  } else if (args.json) {
+    fmt::print("{}", subsidy::execution_json(*execution));
+  } else {
+    fmt::print("{}", subsidy::execution_table(*execution));
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -297,6 +393,39 @@ int main(int argc, char** argv) {
   validate->add_option("--plan", validate_plan, "plan YAML or JSON")->required();
   validate_roster.add_to(validate, false);
 
+  CLI::App* ledger =
+      app.add_subcommand("ledger", "the execution ledger: import events, book allocation runs");
+  ledger->require_subcommand(1);
+  LedgerImportArgs import_args;
+  CLI::App* ledger_import = ledger->add_subcommand(
+      "import", "add a ledger CSV's events (all or none; vouchers already there are skipped)");
+  ledger_import->add_option("file", import_args.file, "ledger CSV")->required();
+  ledger_import->add_option("--db", import_args.db, "ledger SQLite file (created if missing)")
+      ->required();
+  ledger_import->add_option("--encoding", import_args.encoding, "utf-8 (default) or gbk");
+  ledger_import->add_flag("--allow-overdraft", import_args.allow_overdraft,
+                          "let arranged pass what its pool has received");
+  BookRunArgs book_args;
+  CLI::App* book_run = ledger->add_subcommand(
+      "book-run", "book an allocation run's granted amounts as arranged, once");
+  book_run->add_option("--db", book_args.db, "ledger SQLite file (created if missing)")
+      ->required();
+  book_run->add_option("--run", book_args.run, "the --out directory of `subsidy allocate`")
+      ->required();
+  book_run->add_flag("--book-received", book_args.book_received,
+                     "book the plan's received amounts for pools with none in the ledger");
+  book_run->add_flag("--allow-overdraft", book_args.allow_overdraft,
+                     "let arranged pass what its pool has received");
+
+  ExecutionArgs execution_args;
+  CLI::App* execution = app.add_subcommand(
+      "execution", "execution ratios as of a date: arranged and spent over received");
+  execution->add_option("--db", execution_args.db, "ledger SQLite file")->required();
+  execution->add_option("--as-of", execution_args.as_of, "YYYY-MM-DD")->required();
+  execution->add_option("--by", execution_args.by, "pool (default), region or program");
+  CLI::Option* as_csv = execution->add_flag("--csv", execution_args.csv, "print CSV");
+  execution->add_flag("--json", execution_args.json, "print JSON")->excludes(as_csv);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -310,6 +439,9 @@ int main(int argc, char** argv) {
     if (allocate->parsed()) return run_allocate(allocate_args, allocate_roster);
     if (explain->parsed()) return run_explain(explain_plan, explain_roster, enterprise);
     if (validate->parsed()) return run_validate(validate_plan, validate_roster);
+    if (ledger_import->parsed()) return run_ledger_import(import_args);
+    if (book_run->parsed()) return run_book_run(book_args);
+    if (execution->parsed()) return run_execution(execution_args);
   } catch (const subsidy::OverflowError& e) {
     fmt::print(stderr, "subsidy: {}\n", e.what());
     return kExitBadInput;

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "subsidy/rules.hpp"
 
 namespace subsidy {
@@ -77,6 +79,13 @@ std::string_view stacking_rule_name(StackingRule rule) {
       return "exclusive";
   }
   return "highest";
+}
+
+bool is_plan_id(std::string_view text) {
+  if (text.empty()) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
 }
 
 Status plan_error(const Plan& plan, const PlanSource& source, const std::string& reason) {

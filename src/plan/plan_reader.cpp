@@ -78,13 +78,6 @@ Status check_count(const internal::YamlReader& yaml, const YAML::Node& list,
       fmt::format("lists {} {}; at most {} are allowed", list.size(), what, kMaxListed));
 }
 
-bool valid_id(std::string_view id) {
-  if (id.empty()) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
 class PlanReader {
  public:
   explicit PlanReader(std::string file_name) : yaml_(std::move(file_name)) {}
@@ -186,7 +179,7 @@ Result<PlanExpression> PlanReader::expression(const YAML::Node& node,
 
 Result<std::string> PlanReader::id(const YAML::Node& node, const std::string& path) const {
   SUBSIDY_ASSIGN_OR_RETURN(std::string text, yaml_.scalar(node, path));
-  if (!valid_id(text)) {
+  if (!is_plan_id(text)) {
     return yaml_.error(node, path, fmt::format("id \"{}\" may hold only a-z, 0-9 and '-'", text));
   }
   return text;
