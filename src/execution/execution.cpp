@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/csv.hpp"
+#include "common/int128_text.hpp"
 
 namespace subsidy {
 
@@ -19,9 +20,8 @@ std::string hundredths(Int128 numerator, Int128 denominator) {
   const Int128 scaled = numerator * 10'000;
   Int128 quotient = scaled / denominator;
   if (magnitude(scaled % denominator) * 2 >= denominator) quotient += scaled < 0 ? -1 : 1;
-  const Int128 whole = magnitude(quotient) / 100;
-  // Whole percentages fit int64 for any amounts of int64 fen (at most 9.2e18 × 100 / 1).
-  return fmt::format("{}{}.{:02d}", quotient < 0 ? "-" : "", static_cast<uint64_t>(whole),
+  return fmt::format("{}{}.{:02d}", quotient < 0 ? "-" : "",
+                     internal::int128_text(magnitude(quotient) / 100),
                      static_cast<int>(magnitude(quotient) % 100));
 }
 

@@ -100,17 +100,26 @@ Status check_ledger_rules(std::vector<ReplayItem>& items) {
     if (a.event->date != b.event->date) return a.event->date < b.event->date;
     return a.order < b.order;
   });
+  // Enterprise balances are kept only for the (pool, enterprise) pairs some return names, so the
+  // usual ledger — spending without returns — never hashes its enterprises at all.
   Codes codes;
+  std::unordered_map<std::string_view, int32_t> returning;  // enterprises named by returns
+  for (const ReplayItem& item : items) {
+    const LedgerEvent& event = *item.event;
+    if (event.type == LedgerEventType::kReturned && !event.enterprise.empty()) {
+      returning.try_emplace(event.enterprise, static_cast<int32_t>(returning.size()));
+    }
+  }
+  std::unordered_set<Key, KeyHash> watched;
   std::vector<Key> full(items.size());
   for (size_t k = 0; k < items.size(); ++k) {
     const LedgerEvent& event = *items[k].event;
-    full[k] =
-        Key{codes(event.pool), codes(event.region), codes(event.program), codes(event.enterprise)};
-  }
-  // Enterprise balances are kept only for the (pool, enterprise) pairs some return names.
-  std::unordered_set<Key, KeyHash> watched;
-  for (size_t k = 0; k < items.size(); ++k) {
-    if (items[k].event->type == LedgerEventType::kReturned && full[k].enterprise != kAny) {
+    full[k] = Key{codes(event.pool), codes(event.region), codes(event.program), kAny};
+    if (!returning.empty() && !event.enterprise.empty()) {
+      const auto found = returning.find(event.enterprise);
+      if (found != returning.end()) full[k].enterprise = found->second;
+    }
+    if (event.type == LedgerEventType::kReturned && full[k].enterprise != kAny) {
       watched.insert(Key{full[k].pool, kAny, kAny, full[k].enterprise});
     }
   }

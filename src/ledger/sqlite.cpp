@@ -3,25 +3,43 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
+
 namespace subsidy::internal {
 
 SqliteDatabase::~SqliteDatabase() { sqlite3_close_v2(db_); }
 
 Status SqliteDatabase::open(const std::string& path, bool create, int busy_timeout_ms) {
   path_ = path;
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+  // One connection per Ledger, used by one thread at a time: no locking inside SQLite.
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     return io_error(fmt::format("cannot open ledger {}: {}", path,
                                 db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory"));
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, busy_timeout_ms);
+  busy_timeout_ms_ = busy_timeout_ms;
   return Status::Ok();
 }
 
 Status SqliteDatabase::execute(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK) return Status::Ok();
   return error("cannot run the ledger's SQL");
+}
+
+Status SqliteDatabase::execute_when_free(const char* sql) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms_);
+  while (true) {
+    const int result = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (result == SQLITE_OK) return Status::Ok();
+    if ((result & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+      return error("cannot run the ledger's SQL");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 Status SqliteDatabase::error(std::string_view what) const {

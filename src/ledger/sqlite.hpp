@@ -25,6 +25,10 @@ class SqliteDatabase {
   // `create`: make the file when it is missing.
   Status open(const std::string& path, bool create, int busy_timeout_ms);
   Status execute(const char* sql);
+  // As execute(), retrying while another connection holds a lock SQLite does not wait for by
+  // itself (changing the journal mode of a file another process is creating), up to the busy
+  // timeout.
+  Status execute_when_free(const char* sql);
   // The error of the last call, as "<path>: <what>: <sqlite's message>".
   Status error(std::string_view what) const;
   sqlite3* handle() const { return db_; }
@@ -34,6 +38,7 @@ class SqliteDatabase {
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
+  int busy_timeout_ms_ = 0;
 };
 
 class SqliteStatement {

@@ -11,8 +11,11 @@
 
 #include "common/atomic_file.hpp"
 #include "common/csv.hpp"
+#include "common/int128_text.hpp"
 
 namespace subsidy {
+
+using internal::int128_text;
 
 #ifndef SUBSIDY_VERSION
 #define SUBSIDY_VERSION "0.0.0"
@@ -53,19 +56,6 @@ void RunHasher::end_part() {
 std::string RunHasher::hex() const { return fmt::format("{:016x}", state_); }
 
 namespace {
-
-// Decimal text of a 128-bit integer.
-std::string int128_text(Int128 value) {
-  if (value == 0) return "0";
-  const bool negative = value < 0;
-  std::string digits;
-  for (; value != 0; value /= 10) {
-    const int digit = static_cast<int>(value % 10);
-    digits.push_back(static_cast<char>('0' + (digit < 0 ? -digit : digit)));
-  }
-  if (negative) digits.push_back('-');
-  return std::string(digits.rbegin(), digits.rend());
-}
 
 // Fen as yuan with two decimals, for sums that may pass int64.
 std::string yuan_text(Int128 fen) {
