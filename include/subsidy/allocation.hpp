@@ -91,10 +91,14 @@ class CompiledPlan {
   const Plan& plan() const;
   const Roster& roster() const;
   const CompiledAwards& awards() const;
+  // For people, found when the plan was compiled: rows whose dates lie after the as-of date where
+  // a rule takes their age (allocate() copies them into Allocation::warnings).
+  const std::vector<std::string>& warnings() const;
   const internal::CompiledPlanData& data() const { return *data_; }
 
  private:
   friend Result<CompiledPlan> compile_plan(const Plan&, const Roster&);
+  friend Result<CompiledPlan> compile_plan_like(const Plan&, const CompiledPlan&);
   explicit CompiledPlan(std::unique_ptr<internal::CompiledPlanData> data);
   std::unique_ptr<internal::CompiledPlanData> data_;
 };
@@ -102,6 +106,10 @@ class CompiledPlan {
 // Compiles every rule, rank_by key and split measure; errors name the plan path. This is what
 // `subsidy validate --plan P --roster R` runs.
 Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster);
+// Compiles `plan` against the roster of `base`, sharing what depends on the roster alone (the
+// ranks of the enterprise ids, the costly part at a million rows): what-if compiles each scenario
+// this way. `base` must outlive the result.
+Result<CompiledPlan> compile_plan_like(const Plan& plan, const CompiledPlan& base);
 
 struct AllocateOptions {
   int threads = 0;  // 0: all cores; the result is the same for any value
@@ -109,6 +117,10 @@ struct AllocateOptions {
 
 // Every stage: eligibility, awards, stacking, budgets and scarcity.
 Result<Allocation> allocate(const CompiledPlan& compiled, const AllocateOptions& options = {});
+
+// The region of every roster row among each split pool's listed regions, by pool index (empty for
+// pools that are not split; -1 outside every listed region): settle()'s last argument.
+std::vector<std::vector<int16_t>> split_regions_of_rows(const CompiledPlan& compiled);
 
 // Settles the awards already computed (what-if reuses them when only budgets change).
 Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,

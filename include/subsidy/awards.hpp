@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,14 @@ Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled
 Result<AwardsResult> compute_requested(const CompiledAwards& compiled, const EvalContext& context,
                                        std::vector<RowMask> eligible, int threads = 1);
 void apply_stacking(const Plan& plan, AwardsResult& awards);
+// The same for the programs p with which[p] != 0 only (which.size() == the plan's programs); the
+// others' masks and lines are left empty, for the caller to fill from an earlier run.
+Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled,
+                                                  const EvalContext& context,
+                                                  std::span<const uint8_t> which, int threads);
+Result<AwardsResult> compute_requested(const CompiledAwards& compiled, const EvalContext& context,
+                                       std::vector<RowMask> eligible,
+                                       std::span<const uint8_t> which, int threads);
 // ... and all of them.
 Result<AwardsResult> compute_awards(const CompiledAwards& compiled, const EvalContext& context,
                                     int threads = 1);

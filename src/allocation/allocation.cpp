@@ -35,8 +35,9 @@ struct CompiledPlanData {
   std::vector<std::vector<int16_t>> region_of_code;
   std::vector<std::vector<const Column*>> measure_columns;
   // The rank of each row's enterprise id in byte order, so that ties compare integers; empty when
-  // the rows are already in id order (the rank is the row).
-  std::vector<int32_t> id_rank;
+  // the rows are already in id order (the rank is the row). Shared by the plans compiled against
+  // one roster with compile_plan_like (what-if's scenarios).
+  std::shared_ptr<const std::vector<int32_t>> id_rank;
   // Found once, when the plan is compiled: rows with dates after as_of where an age is taken.
   std::vector<std::string> warnings;
 };
@@ -65,6 +66,7 @@ CompiledPlan::CompiledPlan(CompiledPlan&&) noexcept = default;
 CompiledPlan& CompiledPlan::operator=(CompiledPlan&&) noexcept = default;
 CompiledPlan::~CompiledPlan() = default;
 const Plan& CompiledPlan::plan() const { return *data_->plan; }
+const std::vector<std::string>& CompiledPlan::warnings() const { return data_->warnings; }
 const Roster& CompiledPlan::roster() const { return *data_->roster; }
 const CompiledAwards& CompiledPlan::awards() const { return *data_->awards; }
 
@@ -162,18 +164,16 @@ std::vector<std::string> future_date_warnings(const internal::CompiledPlanData& 
 
 }  // namespace
 
-Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
+namespace {
+
+// Everything but the id ranks.
+Result<std::unique_ptr<internal::CompiledPlanData>> compile_plan_with(
+    const Plan& plan, const Roster& roster, std::shared_ptr<const std::vector<int32_t>> id_rank) {
   auto data = std::make_unique<internal::CompiledPlanData>();
   data->plan = &plan;
   data->roster = &roster;
+  data->id_rank = std::move(id_rank);
   SUBSIDY_ASSIGN_OR_RETURN(data->awards, compile_awards(plan, roster));
-  if (const Column* ids = roster.find("id"); ids != nullptr && ids->type() == ColumnType::kText) {
-    bool sorted = true;
-    for (RowIndex row = 1; row < roster.num_rows() && sorted; ++row) {
-      sorted = ids->text(row - 1) < ids->text(row);
-    }
-    if (!sorted) data->id_rank = rank_ids(*ids);
-  }
   for (const Pool& pool : plan.pools) {
     SUBSIDY_ASSIGN_OR_RETURN(internal::CompiledRanking ranking,
                              compile_ranking(plan, pool.scarcity, roster));
@@ -224,13 +224,31 @@ Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
     data->program_ranking.push_back(std::move(ranking));
   }
   data->warnings = future_date_warnings(*data);
+  return data;
+}
+
+}  // namespace
+
+Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
+  auto id_rank = std::make_shared<std::vector<int32_t>>();
+  if (const Column* ids = roster.find("id"); ids != nullptr && ids->type() == ColumnType::kText) {
+    bool sorted = true;
+    for (RowIndex row = 1; row < roster.num_rows() && sorted; ++row) {
+      sorted = ids->text(row - 1) < ids->text(row);
+    }
+    if (!sorted) *id_rank = rank_ids(*ids);
+  }
+  SUBSIDY_ASSIGN_OR_RETURN(auto data, compile_plan_with(plan, roster, std::move(id_rank)));
   return CompiledPlan(std::move(data));
 }
 
-namespace {
+Result<CompiledPlan> compile_plan_like(const Plan& plan, const CompiledPlan& base) {
+  SUBSIDY_ASSIGN_OR_RETURN(auto data, compile_plan_with(plan, base.roster(), base.data().id_rank));
+  return CompiledPlan(std::move(data));
+}
 
 // Region of every roster row for each split pool (-1: outside every listed region).
-std::vector<std::vector<int16_t>> regions_of_rows(const CompiledPlan& compiled) {
+std::vector<std::vector<int16_t>> split_regions_of_rows(const CompiledPlan& compiled) {
   const internal::CompiledPlanData& data = compiled.data();
   std::vector<std::vector<int16_t>> out(compiled.plan().pools.size());
   for (size_t p = 0; p < compiled.plan().pools.size(); ++p) {
@@ -244,6 +262,8 @@ std::vector<std::vector<int16_t>> regions_of_rows(const CompiledPlan& compiled) 
   }
   return out;
 }
+
+namespace {
 
 // The factor method: each listed region's exact share of the budget, rounded by largest
 // remainder to the unit (ties to the region listed first). Products of the factors' totals leave
@@ -337,7 +357,7 @@ class Settler {
       : compiled_(compiled),
         plan_(compiled.plan()),
         allocation_(allocation),
-        id_rank_(compiled.data().id_rank) {}
+        id_rank_(*compiled.data().id_rank) {}
 
   Status run(Settlement& settlement);
 
@@ -639,7 +659,7 @@ Result<Allocation> allocate(const CompiledPlan& compiled, const AllocateOptions&
   const EvalContext context{plan.as_of};
   SUBSIDY_ASSIGN_OR_RETURN(std::vector<RowMask> eligible,
                            evaluate_eligibility(compiled.awards(), context, options.threads));
-  std::vector<std::vector<int16_t>> regions = regions_of_rows(compiled);
+  std::vector<std::vector<int16_t>> regions = split_regions_of_rows(compiled);
   SUBSIDY_ASSIGN_OR_RETURN(
       AwardsResult awards,
       compute_requested(compiled.awards(), context, std::move(eligible), options.threads));

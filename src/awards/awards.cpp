@@ -489,15 +489,32 @@ Result<CompiledAwards> compile_awards(const Plan& plan, const Roster& roster) {
 
 Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled,
                                                   const EvalContext& context, int threads) {
+  const std::vector<uint8_t> all(compiled.plan().programs.size(), 1);
+  return evaluate_eligibility(compiled, context, all, threads);
+}
+
+Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled,
+                                                  const EvalContext& context,
+                                                  std::span<const uint8_t> which, int threads) {
   const size_t count = compiled.plan().programs.size();
   const internal::CompiledAwardsData& data = compiled.data();
+  // Only the shared clauses of the programs asked for.
+  std::vector<uint8_t> clause_needed(data.shared_clauses.size(), 0);
+  for (size_t p = 0; p < count; ++p) {
+    if (!which[p]) continue;
+    for (const size_t c : data.shared_of_program[p]) clause_needed[c] = 1;
+  }
   std::vector<Result<RowMask>> shared(data.shared_clauses.size(),
                                       Status(StatusCode::kInternal, "not run"));
   internal::parallel_for(shared.size(), threads, [&](size_t c) {
-    shared[c] = data.shared_clauses[c].eligible(compiled.roster(), context);
+    if (clause_needed[c]) shared[c] = data.shared_clauses[c].eligible(compiled.roster(), context);
   });
   std::vector<Result<RowMask>> masks(count, Status(StatusCode::kInternal, "not run"));
   internal::parallel_for(count, threads, [&](size_t p) {
+    if (!which[p]) {
+      masks[p] = RowMask{};
+      return;
+    }
     const std::vector<size_t>& mine = data.shared_of_program[p];
     // A shared clause that failed to evaluate: the program's own evaluation reports it.
     const bool usable = !mine.empty() && std::all_of(mine.begin(), mine.end(),
@@ -526,7 +543,7 @@ Result<std::vector<RowMask>> evaluate_eligibility(const CompiledAwards& compiled
     }
     out.push_back(std::move(*masks[p]));
     const std::vector<uint8_t>& within = data.split_region_codes[p];
-    if (within.empty()) continue;
+    if (within.empty() || !which[p]) continue;
     const std::span<const int32_t> codes = compiled.roster().column("region").int32s();
     RowMask& mask = out.back();
     for (size_t word = 0; word < mask.words.size(); ++word) {
@@ -612,11 +629,19 @@ Status compute_program(const CompiledAwards& compiled, const EvalContext& contex
 
 Result<AwardsResult> compute_requested(const CompiledAwards& compiled, const EvalContext& context,
                                        std::vector<RowMask> eligible, int threads) {
+  const std::vector<uint8_t> all(compiled.plan().programs.size(), 1);
+  return compute_requested(compiled, context, std::move(eligible), all, threads);
+}
+
+Result<AwardsResult> compute_requested(const CompiledAwards& compiled, const EvalContext& context,
+                                       std::vector<RowMask> eligible,
+                                       std::span<const uint8_t> which, int threads) {
   const size_t count = compiled.plan().programs.size();
   AwardsResult result;
   result.programs.resize(count);
   std::vector<Status> statuses(count);
   internal::parallel_for(count, threads, [&](size_t p) {
+    if (!which[p]) return;
     statuses[p] = compute_program(compiled, context, p, eligible[p], &result.programs[p]);
   });
   for (const Status& status : statuses) SUBSIDY_RETURN_IF_ERROR(status);
