@@ -19,7 +19,8 @@
 //     (arranged events count toward every one of these they match);
 //   - returned may not take disbursed below zero for the pool, and for its region, program and
 //     enterprise as far as the return names them.
-// Amounts are integer fen, positive; checked sums throw nothing: a sum past int64 is an error.
+// Amounts are integer fen, positive; a running sum past int64 fen is an error (kOutOfRange) naming
+// the batch, and nothing is added.
 #pragma once
 
 #include <array>

@@ -125,10 +125,20 @@ struct Ledger::Impl {
 
 Status Ledger::Impl::migrate(const LedgerOptions& options) {
   // journal_mode needs no transaction around it; it stays set in the file.
-  SUBSIDY_ASSIGN_OR_RETURN(const int64_t application_id,
-                           pragma_integer(db, "PRAGMA application_id"));
-  SUBSIDY_ASSIGN_OR_RETURN(const int64_t tables,
-                           pragma_integer(db, "SELECT count(*) FROM sqlite_master"));
+  // One statement, one snapshot: another process creating the ledger at this moment commits
+  // both its tables and its application id, or neither, as far as this read can see.
+  int64_t application_id = 0;
+  int64_t tables = 0;
+  {
+    SqliteStatement marks(db);
+    SUBSIDY_RETURN_IF_ERROR(
+        marks.prepare("SELECT (SELECT application_id FROM pragma_application_id),"
+                      " (SELECT count(*) FROM sqlite_master)"));
+    Status status;
+    if (!marks.step(&status)) return status.ok() ? internal_error("no row") : status;
+    application_id = marks.integer(0);
+    tables = marks.integer(1);
+  }
   if (application_id != kApplicationId && (application_id != 0 || tables != 0)) {
     return invalid_argument(fmt::format(
         "{} is not a subsidy ledger (a SQLite file of another application)", db.path()));
@@ -275,7 +285,11 @@ Result<ImportReport> Ledger::Impl::add(const std::string& source,
     report.amount_by_type[type] += event.amount;
   }
   report.added = static_cast<int64_t>(added.size());
-  SUBSIDY_RETURN_IF_ERROR(internal::check_ledger_rules(items));
+  try {
+    SUBSIDY_RETURN_IF_ERROR(internal::check_ledger_rules(items));
+  } catch (const OverflowError& e) {
+    return out_of_range(fmt::format("{}: {}", source, e.what()));
+  }
 
   SqliteStatement import_row(db);
   SUBSIDY_RETURN_IF_ERROR(import_row.prepare(
