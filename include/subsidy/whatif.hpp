@@ -87,6 +87,7 @@ class ScenarioRunner {
   const Plan& plan() const;
   const CompiledPlan& base_plan() const;
   const Allocation& base() const;
+  int threads() const;  // as given to create(): 0 for every core
 
   // One scenario (on the calling thread). The result equals a from-scratch allocate() of the
   // overridden plan.
@@ -188,5 +189,22 @@ struct SweepResult {
 // first. A point the plan reader refuses is the sweep's error.
 Result<SweepResult> run_sweep(const ScenarioRunner& runner, const std::vector<SweepAxis>& axes,
                               const std::vector<Override>& base = {});
+
+// ---------------------------------------------------------------------------------------------
+// Tables (CSV, amounts as yuan with two decimals, ratios to six decimals) and a summary for people
+
+// metric,base,scenario,change — one row per metric of RunMetrics.
+std::string metrics_csv(const RunMetrics& base, const RunMetrics& scenario);
+// key,before,after,change,winners,losers for by_region / by_size / by_change.
+std::string change_groups_csv(const std::vector<ChangeGroup>& groups, std::string_view key_name);
+// direction,rank,enterprise,region,before,after,change.
+std::string top_changes_csv(const Comparison& comparison);
+// One row per point: the axes' paths, then the metrics.
+std::string sweep_csv(const SweepResult& sweep);
+// One row per point and region: the axes' paths, region, granted, funded.
+std::string sweep_regions_csv(const SweepResult& sweep);
+std::string scenario_summary(const std::string& name, const RunMetrics& base,
+                             const RunMetrics& scenario, const Comparison& comparison);
+std::string sweep_summary(const SweepResult& sweep);
 
 }  // namespace subsidy

@@ -6,9 +6,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <boost/multiprecision/cpp_int.hpp>
 #include <cstring>
-#include <map>
 #include <numeric>
 
 #include "allocation/scarcity.hpp"
@@ -38,6 +39,13 @@ struct CompiledPlanData {
   // the rows are already in id order (the rank is the row). Shared by the plans compiled against
   // one roster with compile_plan_like (what-if's scenarios).
   std::shared_ptr<const std::vector<int32_t>> id_rank;
+  // Rows with a date after an as-of date, by (column, as-of serial): a scan of a date column at a
+  // million rows, done once and shared like the id ranks.
+  struct FutureDateCounts {
+    std::mutex mutex;
+    std::map<std::pair<std::string, int32_t>, int64_t> counts;
+  };
+  std::shared_ptr<FutureDateCounts> future_counts;
   // Found once, when the plan is compiled: rows with dates after as_of where an age is taken.
   std::vector<std::string> warnings;
 };
@@ -146,11 +154,22 @@ std::vector<std::string> future_date_warnings(const internal::CompiledPlanData& 
   for (const internal::CompiledRanking& ranking : data.program_ranking) add(ranking);
   std::vector<std::string> warnings;
   for (const std::string& name : columns) {
-    const Column& column = data.roster->column(name);
-    const std::span<const int32_t> days = column.int32s();
-    int64_t later = 0;
-    for (RowIndex row = 0; row < data.roster->num_rows(); ++row) {
-      later += column.is_valid(row) && days[row] > plan.as_of.serial() ? 1 : 0;
+    const std::pair<std::string, int32_t> key{name, plan.as_of.serial()};
+    std::optional<int64_t> known;
+    {
+      const std::lock_guard<std::mutex> lock(data.future_counts->mutex);
+      const auto found = data.future_counts->counts.find(key);
+      if (found != data.future_counts->counts.end()) known = found->second;
+    }
+    int64_t later = known.value_or(0);
+    if (!known) {
+      const Column& column = data.roster->column(name);
+      const std::span<const int32_t> days = column.int32s();
+      for (RowIndex row = 0; row < data.roster->num_rows(); ++row) {
+        later += column.is_valid(row) && days[row] > plan.as_of.serial() ? 1 : 0;
+      }
+      const std::lock_guard<std::mutex> lock(data.future_counts->mutex);
+      data.future_counts->counts.emplace(key, later);
     }
     if (later > 0) {
       warnings.push_back(
@@ -168,11 +187,13 @@ namespace {
 
 // Everything but the id ranks.
 Result<std::unique_ptr<internal::CompiledPlanData>> compile_plan_with(
-    const Plan& plan, const Roster& roster, std::shared_ptr<const std::vector<int32_t>> id_rank) {
+    const Plan& plan, const Roster& roster, std::shared_ptr<const std::vector<int32_t>> id_rank,
+    std::shared_ptr<internal::CompiledPlanData::FutureDateCounts> future_counts) {
   auto data = std::make_unique<internal::CompiledPlanData>();
   data->plan = &plan;
   data->roster = &roster;
   data->id_rank = std::move(id_rank);
+  data->future_counts = std::move(future_counts);
   SUBSIDY_ASSIGN_OR_RETURN(data->awards, compile_awards(plan, roster));
   for (const Pool& pool : plan.pools) {
     SUBSIDY_ASSIGN_OR_RETURN(internal::CompiledRanking ranking,
@@ -238,12 +259,16 @@ Result<CompiledPlan> compile_plan(const Plan& plan, const Roster& roster) {
     }
     if (!sorted) *id_rank = rank_ids(*ids);
   }
-  SUBSIDY_ASSIGN_OR_RETURN(auto data, compile_plan_with(plan, roster, std::move(id_rank)));
+  SUBSIDY_ASSIGN_OR_RETURN(
+      auto data,
+      compile_plan_with(plan, roster, std::move(id_rank),
+                        std::make_shared<internal::CompiledPlanData::FutureDateCounts>()));
   return CompiledPlan(std::move(data));
 }
 
 Result<CompiledPlan> compile_plan_like(const Plan& plan, const CompiledPlan& base) {
-  SUBSIDY_ASSIGN_OR_RETURN(auto data, compile_plan_with(plan, base.roster(), base.data().id_rank));
+  SUBSIDY_ASSIGN_OR_RETURN(auto data, compile_plan_with(plan, base.roster(), base.data().id_rank,
+                                                       base.data().future_counts));
   return CompiledPlan(std::move(data));
 }
 

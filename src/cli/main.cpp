@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 
 #include "subsidy/allocation.hpp"
@@ -21,6 +23,7 @@
 #include "subsidy/results.hpp"
 #include "subsidy/roster.hpp"
 #include "subsidy/synth.hpp"
+#include "subsidy/whatif.hpp"
 
 namespace {
 
@@ -281,8 +284,7 @@ int run_ledger_import(const LedgerImportArgs& args) {
       ledger->import(*batch, {.allow_overdraft = args.allow_overdraft});
   if (!imported.ok()) return report(imported.status().with_context("nothing imported"));
   fmt::print("{}: added {} event{}: {}; skipped {} already in {}\n", args.file, imported->added,
-             imported->added == 1 ? "" : "s", added_by_type(*imported), imported->skipped,
-             args.db);
+             imported->added == 1 ? "" : "s", added_by_type(*imported), imported->skipped, args.db);
   return kExitOk;
 }
 
@@ -339,6 +341,125 @@ int run_execution(const ExecutionArgs& args) {
     fmt::print("{}", subsidy::execution_json(*execution));
   } else {
     fmt::print("{}", subsidy::execution_table(*execution));
+  }
+  return kExitOk;
+}
+
+struct WhatifArgs {
+  std::string plan;
+  std::vector<std::string> sets;
+  std::vector<std::string> sweeps;
+  std::string out;
+  size_t top = 10;
+};
+
+// Writes the named texts into `directory`, all or none (as allocate's results).
+subsidy::Status write_tables(const std::string& directory,
+                             const std::vector<std::pair<std::string, std::string>>& files) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error)
+    return subsidy::io_error(fmt::format("cannot create {}: {}", directory, error.message()));
+  std::vector<std::string> written;
+  for (const auto& [name, text] : files) {
+    const std::string path = (std::filesystem::path(directory) / name).string();
+    const std::string temporary = path + ".tmp";
+    std::ofstream out(temporary, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) {
+      std::filesystem::remove(temporary, error);
+      for (const std::string& done : written) std::filesystem::remove(done + ".tmp", error);
+      return subsidy::io_error(fmt::format("cannot write {}", path));
+    }
+    written.push_back(path);
+  }
+  for (const std::string& path : written) std::filesystem::rename(path + ".tmp", path, error);
+  if (error)
+    return subsidy::io_error(fmt::format("cannot write into {}: {}", directory, error.message()));
+  return subsidy::Status::Ok();
+}
+
+int run_whatif(const WhatifArgs& args, const RosterArgs& roster_args) {
+  if (args.sets.empty() && args.sweeps.empty()) {
+    return report(subsidy::invalid_argument(
+        "nothing to simulate: give --set PATH=VALUE and/or --sweep PATH=a:b:step"));
+  }
+  if (args.sweeps.size() > 2) {
+    return report(subsidy::invalid_argument("at most two --sweep (a grid of two parameters)"));
+  }
+  std::vector<subsidy::Override> overrides;
+  for (const std::string& text : args.sets) {
+    subsidy::Result<subsidy::Override> change = subsidy::parse_override(text);
+    if (!change.ok()) return report(change.status().with_context("--set"));
+    overrides.push_back(std::move(*change));
+  }
+  std::vector<subsidy::SweepAxis> axes;
+  for (const std::string& text : args.sweeps) {
+    subsidy::Result<subsidy::SweepAxis> axis = subsidy::parse_sweep(text);
+    if (!axis.ok()) return report(axis.status());
+    axes.push_back(std::move(*axis));
+  }
+  Progress progress;
+  progress.stage("reading the plan");
+  std::ifstream plan_file(args.plan, std::ios::binary);
+  if (!plan_file) return report(subsidy::not_found(fmt::format("cannot read plan {}", args.plan)));
+  const std::string plan_text((std::istreambuf_iterator<char>(plan_file)),
+                              std::istreambuf_iterator<char>());
+  progress.stage("loading the roster");
+  subsidy::LoadReport load_report;
+  subsidy::Result<subsidy::Roster> roster = roster_args.load(&load_report);
+  if (!roster.ok()) {
+    progress.done();
+    return report(roster.status());
+  }
+  progress.stage("running the base plan");
+  subsidy::Result<subsidy::ScenarioRunner> runner =
+      subsidy::ScenarioRunner::create(plan_text, args.plan, *roster, roster_args.threads);
+  if (!runner.ok()) {
+    progress.done();
+    return report(runner.status());
+  }
+  std::vector<std::pair<std::string, std::string>> files;
+  std::string summary;
+  if (axes.empty()) {
+    progress.stage("running the scenario");
+    subsidy::Result<subsidy::ScenarioResult> result =
+        runner->run({fmt::format("{}", fmt::join(args.sets, " ")), overrides});
+    progress.done();
+    if (!result.ok()) return report(result.status());
+    const subsidy::RunMetrics base = subsidy::run_metrics(runner->base_plan(), runner->base());
+    const subsidy::RunMetrics after = subsidy::run_metrics(result->compiled(), result->allocation);
+    const subsidy::Comparison comparison = subsidy::compare_runs(
+        runner->base_plan(), runner->base(), result->compiled(), result->allocation, args.top);
+    summary = subsidy::scenario_summary(result->name, base, after, comparison);
+    files = {{"metrics.csv", subsidy::metrics_csv(base, after)},
+             {"by_region.csv", subsidy::change_groups_csv(comparison.by_region, "region")},
+             {"by_size.csv", subsidy::change_groups_csv(comparison.by_size, "size")},
+             {"by_change.csv", subsidy::change_groups_csv(comparison.by_change, "change")},
+             {"top_changes.csv", subsidy::top_changes_csv(comparison)},
+             {"awards.csv", subsidy::awards_csv(result->compiled(), result->allocation)},
+             {"pools.csv", subsidy::pools_csv(result->allocation)},
+             {"summary.txt", summary}};
+  } else {
+    progress.stage("sweeping");
+    subsidy::Result<subsidy::SweepResult> sweep = subsidy::run_sweep(*runner, axes, overrides);
+    progress.done();
+    if (!sweep.ok()) return report(sweep.status());
+    summary = subsidy::sweep_summary(*sweep);
+    files = {{"sweep.csv", subsidy::sweep_csv(*sweep)},
+             {"sweep_by_region.csv", subsidy::sweep_regions_csv(*sweep)},
+             {"summary.txt", summary}};
+  }
+  if (!args.out.empty()) {
+    const subsidy::Status written = write_tables(args.out, files);
+    if (!written.ok()) return report(written);
+  }
+  fmt::print("{}", summary);
+  if (!args.out.empty()) {
+    std::vector<std::string> names;
+    for (const auto& file : files) names.push_back(file.first);
+    fmt::print("\nwrote {}/{} in {:.2f} s\n", args.out, fmt::join(names, ", "), progress.seconds());
   }
   return kExitOk;
 }
@@ -408,14 +529,29 @@ int main(int argc, char** argv) {
   BookRunArgs book_args;
   CLI::App* book_run = ledger->add_subcommand(
       "book-run", "book an allocation run's granted amounts as arranged, once");
-  book_run->add_option("--db", book_args.db, "ledger SQLite file (created if missing)")
-      ->required();
+  book_run->add_option("--db", book_args.db, "ledger SQLite file (created if missing)")->required();
   book_run->add_option("--run", book_args.run, "the --out directory of `subsidy allocate`")
       ->required();
   book_run->add_flag("--book-received", book_args.book_received,
                      "book the plan's received amounts for pools with none in the ledger");
   book_run->add_flag("--allow-overdraft", book_args.allow_overdraft,
                      "let arranged pass what its pool has received");
+
+  RosterArgs whatif_roster;
+  WhatifArgs whatif_args;
+  CLI::App* whatif = app.add_subcommand(
+      "whatif", "what-if: a scenario (--set) against the base plan, or a sweep of a parameter");
+  whatif->add_option("--plan", whatif_args.plan, "the base plan, YAML or JSON")->required();
+  whatif_roster.add_to(whatif);
+  whatif->add_option("--set", whatif_args.sets,
+                     "PATH=VALUE, e.g. programs.tax-contribution.award.tiers.bands[1].award=6万 "
+                     "(repeatable)");
+  whatif->add_option("--sweep", whatif_args.sweeps,
+                     "PATH=a:b:step or PATH=v1,v2,... (once, or twice for a grid)");
+  whatif->add_option("--out", whatif_args.out, "directory for the CSV tables and summary.txt");
+  whatif->add_option("--top", whatif_args.top, "largest gains and losses to list (default 10)");
+  whatif->add_option("--threads", whatif_roster.threads, "threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
 
   ExecutionArgs execution_args;
   CLI::App* execution = app.add_subcommand(
@@ -442,6 +578,7 @@ int main(int argc, char** argv) {
     if (ledger_import->parsed()) return run_ledger_import(import_args);
     if (book_run->parsed()) return run_book_run(book_args);
     if (execution->parsed()) return run_execution(execution_args);
+    if (whatif->parsed()) return run_whatif(whatif_args, whatif_roster);
   } catch (const subsidy::OverflowError& e) {
     fmt::print(stderr, "subsidy: {}\n", e.what());
     return kExitBadInput;

@@ -81,6 +81,14 @@ RunMetrics run_metrics(const CompiledPlan& compiled, const Allocation& allocatio
   const Roster& roster = compiled.roster();
   const Column* sizes = roster.find("size");
   const Column* regions = roster.find("region");
+  // Small or micro, by dictionary code of the size column (looked up once, not per enterprise).
+  std::vector<uint8_t> small_micro_code;
+  if (sizes != nullptr && sizes->type() == ColumnType::kString) {
+    for (int32_t code = 0; code < sizes->dictionary().size(); ++code) {
+      const std::string_view size = sizes->dictionary().value(code);
+      small_micro_code.push_back(size == "small" || size == "micro" ? 1 : 0);
+    }
+  }
   std::vector<int64_t> amounts;
   amounts.reserve(totals.size());
   // Regions by dictionary code (then text for a plain text column).
@@ -92,8 +100,10 @@ RunMetrics run_metrics(const CompiledPlan& compiled, const Allocation& allocatio
     const Money amount = Money::from_fen(fen);
     metrics.granted += amount;
     amounts.push_back(fen);
-    const std::string_view size = code_text(sizes, row);
-    if (size == "small" || size == "micro") metrics.small_micro += amount;
+    if (!small_micro_code.empty()) {
+      const int32_t code = sizes->int32s()[row];
+      if (code >= 0 && small_micro_code[static_cast<size_t>(code)]) metrics.small_micro += amount;
+    }
     RegionAmount* region = nullptr;
     if (!by_code.empty()) {
       const int32_t code = regions->int32s()[row];
@@ -338,7 +348,7 @@ Result<SweepResult> run_sweep(const ScenarioRunner& runner, const std::vector<Sw
     for (size_t b = 0; b < axes[1].values.size(); ++b) index.push_back({a, b});
   }
   std::vector<Result<RunMetrics>> metrics(index.size(), Status(StatusCode::kInternal, "not run"));
-  internal::parallel_for(index.size(), 0, [&](size_t k) {
+  internal::parallel_for(index.size(), runner.threads(), [&](size_t k) {
     Scenario scenario{fmt::format("point {}", k + 1), base};
     for (size_t a = 0; a < axes.size(); ++a) {
       scenario.overrides.push_back({axes[a].path, axes[a].values[index[k][a]]});

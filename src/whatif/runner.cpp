@@ -107,6 +107,7 @@ ScenarioRunner::~ScenarioRunner() = default;
 const Plan& ScenarioRunner::plan() const { return *impl_->plan; }
 const CompiledPlan& ScenarioRunner::base_plan() const { return *impl_->compiled; }
 const Allocation& ScenarioRunner::base() const { return impl_->base; }
+int ScenarioRunner::threads() const { return impl_->threads; }
 
 Result<ScenarioRunner> ScenarioRunner::create(std::string plan_text, std::string file_name,
                                               const Roster& roster, int threads) {
