@@ -23,6 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 using subsidy_test::CommandResult;
+using subsidy_test::parse_csv;
 using subsidy_test::read_file;
 using subsidy_test::write_file;
 
@@ -36,44 +37,6 @@ bool starts_with(const std::string& text, const std::string& prefix) {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-// RFC 4180 records of a CSV text (no BOM).
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::string> record;
-  std::string field;
-  bool quoted = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      record.push_back(field);
-      field.clear();
-    } else if (c == '\n') {
-      record.push_back(field);
-      field.clear();
-      records.push_back(record);
-      record.clear();
-    } else {
-      field += c;
-    }
-  }
-  if (!field.empty() || !record.empty()) {
-    record.push_back(field);
-    records.push_back(record);
-  }
-  return records;
 }
 
 const char kXuyi[] = "examples/xuyi-2023-plan.yaml";

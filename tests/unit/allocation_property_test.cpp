@@ -60,6 +60,7 @@
 #include "subsidy/roster.hpp"
 
 #include "small_run.hpp"
+#include "test_files.hpp"
 
 namespace subsidy {
 namespace {
@@ -1006,42 +1007,6 @@ int64_t round_exact(const cpp_rational& v, int64_t u, const std::string& mode) {
   return static_cast<int64_t>(r * u);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Minimal CSV reader for the outputs (RFC 4180).
-
-std::vector<std::vector<std::string>> read_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false;
-  for (size_t k = 0; k < text.size(); ++k) {
-    const char c = text[k];
-    if (quoted) {
-      if (c == '"' && k + 1 < text.size() && text[k + 1] == '"') {
-        field += '"';
-        ++k;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      row.push_back(std::move(field));
-      field.clear();
-      rows.push_back(std::move(row));
-      row.clear();
-    } else {
-      field += c;
-    }
-  }
-  return rows;
-}
-
 std::string ratio_text(int64_t num, int64_t den) {
   if (den == 0) return "";
   const cpp_rational x = cpp_rational(cpp_int(num) * 1'000'000, den);
@@ -1582,7 +1547,7 @@ void run_case(int index, Stats& stats, CaseChecker& check, std::string* yaml_out
   const std::string awards = awards_csv(*compiled, alloc);
   const std::string pools = pools_csv(alloc);
   {
-    const auto table = read_csv(awards);
+    const auto table = subsidy_test::parse_csv(awards);
     size_t expected_rows = 0;
     for (size_t p = 0; p < programs; ++p) expected_rows += alloc.awards.programs[p].rows.size();
     if (table.size() != expected_rows + 1) {
@@ -1612,7 +1577,7 @@ void run_case(int index, Stats& stats, CaseChecker& check, std::string* yaml_out
         }
       }
     }
-    const auto pool_table = read_csv(pools);
+    const auto pool_table = subsidy_test::parse_csv(pools);
     if (pool_table.size() != alloc.pools.size() + 1) {
       check.fail("pools.csv", "row count");
     } else {

@@ -38,6 +38,7 @@ namespace {
 namespace fs = std::filesystem;
 
 using subsidy_test::CommandResult;
+using subsidy_test::parse_csv;
 using subsidy_test::read_file;
 using subsidy_test::write_file;
 
@@ -56,44 +57,6 @@ bool contains(const std::string& text, const std::string& part) {
 
 // The execution CSV's header for a grouping.
 std::string csv_header(const std::string& by) { return by + "," + kCsvHeader; }
-
-// RFC 4180 records of a CSV text (no BOM).
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::string> record;
-  std::string field;
-  bool quoted = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      record.push_back(field);
-      field.clear();
-    } else if (c == '\n') {
-      record.push_back(field);
-      field.clear();
-      records.push_back(record);
-      record.clear();
-    } else {
-      field += c;
-    }
-  }
-  if (!field.empty() || !record.empty()) {
-    record.push_back(field);
-    records.push_back(record);
-  }
-  return records;
-}
 
 // Waits for a child up to `timeout`; its exit code, 128 + the signal that ended it, or nullopt
 // when it is still running then (it is killed and reaped: no test leaves a process behind).
