@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost-dev libboost-date-time-dev libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
   libeigen3-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest
+  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-yaml
 )
 missing=()
 for package in "${packages[@]}"; do

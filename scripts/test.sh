@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds (when needed) and runs every test; the last line is ctest's summary.
+# Builds (when needed) and runs every test: the Python tests (pytest, on Debian's /usr/bin/python3,
+# against the built command line), then the C++ suite; the last line is ctest's summary. Exits
+# non-zero if anything failed.
 # BUILD_DIR, BUILD_TYPE and CMAKE_ARGS select another build (the sanitizer run in .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,4 +9,8 @@ build_dir="${BUILD_DIR:-build}"
 # shellcheck disable=SC2086
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$build_dir"
+python_status=0
+SUBSIDY_CLI="$build_dir/subsidy" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python ||
+  python_status=$?
 ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)"
+exit "$python_status"
