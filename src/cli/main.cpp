@@ -350,7 +350,7 @@ struct WhatifArgs {
   std::vector<std::string> sets;
   std::vector<std::string> sweeps;
   std::string out;
-  size_t top = 10;
+  int64_t top = 10;
 };
 
 // Writes the named texts into `directory`, all or none (as allocate's results).
@@ -384,6 +384,9 @@ int run_whatif(const WhatifArgs& args, const RosterArgs& roster_args) {
   if (args.sets.empty() && args.sweeps.empty()) {
     return report(subsidy::invalid_argument(
         "nothing to simulate: give --set PATH=VALUE and/or --sweep PATH=a:b:step"));
+  }
+  if (args.top < 0) {
+    return report(subsidy::invalid_argument(fmt::format("--top: {} is negative", args.top)));
   }
   if (args.sweeps.size() > 2) {
     return report(subsidy::invalid_argument("at most two --sweep (a grid of two parameters)"));
@@ -430,8 +433,9 @@ int run_whatif(const WhatifArgs& args, const RosterArgs& roster_args) {
     if (!result.ok()) return report(result.status());
     const subsidy::RunMetrics base = subsidy::run_metrics(runner->base_plan(), runner->base());
     const subsidy::RunMetrics after = subsidy::run_metrics(result->compiled(), result->allocation);
-    const subsidy::Comparison comparison = subsidy::compare_runs(
-        runner->base_plan(), runner->base(), result->compiled(), result->allocation, args.top);
+    const subsidy::Comparison comparison =
+        subsidy::compare_runs(runner->base_plan(), runner->base(), result->compiled(),
+                              result->allocation, static_cast<size_t>(args.top));
     summary = subsidy::scenario_summary(result->name, base, after, comparison);
     files = {{"metrics.csv", subsidy::metrics_csv(base, after)},
              {"by_region.csv", subsidy::change_groups_csv(comparison.by_region, "region")},
@@ -454,6 +458,9 @@ int run_whatif(const WhatifArgs& args, const RosterArgs& roster_args) {
   if (!args.out.empty()) {
     const subsidy::Status written = write_tables(args.out, files);
     if (!written.ok()) return report(written);
+  }
+  for (const std::string& warning : runner->base().warnings) {  // as allocate prints them
+    fmt::print(stderr, "subsidy: warning: {}\n", warning);
   }
   fmt::print("{}", summary);
   if (!args.out.empty()) {
