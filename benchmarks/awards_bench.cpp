@@ -2,11 +2,12 @@
 // tax, brackets on sales, a rate of rent; cap; stacking `highest`), compiled once outside the loop,
 // on one thread. BM_XuyiEligibility runs the eligibility rules alone and BM_XuyiRequested the
 // award part alone (exact awards, cap, round, stacking), so that the two can be told apart.
+//
+// Counters: items_per_second (roster rows); bytes_per_second, for the awards and the eligibility,
+// the bytes of the columns the plan reads (common_bench.cpp's xuyi_column_bytes).
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,35 +18,19 @@
 #include "subsidy/plan.hpp"
 #include "subsidy/roster.hpp"
 #include "subsidy/rules.hpp"
-#include "subsidy/synth.hpp"
+
+namespace subsidy_bench {  // common_bench.cpp
+const subsidy::Roster& synthetic_roster(int64_t rows);
+const subsidy::Plan& xuyi_plan();
+double xuyi_column_bytes(const subsidy::Roster& roster);
+void roster_sizes(benchmark::internal::Benchmark* bench);  // 10k, 100k, 1M (+10M)
+}  // namespace subsidy_bench
 
 namespace {
 
 using namespace subsidy;
 
-const Roster& roster_of(int64_t rows) {
-  static std::map<int64_t, std::unique_ptr<Roster>> rosters;
-  auto& slot = rosters[rows];
-  if (!slot) {
-    const std::string csv = synthetic_roster_csv({rows, 42});
-    Result<Roster> loaded = parse_roster_csv(csv);
-    if (!loaded.ok()) std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
-    slot = std::make_unique<Roster>(std::move(*loaded));
-  }
-  return *slot;
-}
-
-// The repository root: $SUBSIDY_SOURCE_DIR when set, else two levels above this file.
-std::string source_path(const std::string& relative) {
-  if (const char* dir = std::getenv("SUBSIDY_SOURCE_DIR"); dir != nullptr && *dir != '\0') {
-    return std::string(dir) + "/" + relative;
-  }
-#ifdef SUBSIDY_SOURCE_DIR
-  return std::string(SUBSIDY_SOURCE_DIR) + "/" + relative;
-#else
-  return (std::filesystem::path(__FILE__).parent_path().parent_path() / relative).string();
-#endif
-}
+const Roster& roster_of(int64_t rows) { return subsidy_bench::synthetic_roster(rows); }
 
 // The Xuyi plan compiled against a roster of `rows` rows, once per size.
 struct Xuyi {
@@ -60,12 +45,7 @@ const Xuyi& xuyi_of(int64_t rows) {
   auto& slot = plans[rows];
   if (!slot) {
     slot = std::make_unique<Xuyi>();
-    Result<Plan> plan = load_plan(source_path("examples/xuyi-2023-plan.yaml"));
-    if (!plan.ok()) {
-      slot->error = plan.status().message();
-      return *slot;
-    }
-    slot->plan = std::move(*plan);
+    slot->plan = subsidy_bench::xuyi_plan();
     slot->context = EvalContext{slot->plan.as_of};
     Result<CompiledAwards> compiled = compile_awards(slot->plan, roster_of(rows));
     if (!compiled.ok()) {
@@ -110,9 +90,11 @@ void BM_XuyiAwards(benchmark::State& state) {
     last = std::move(*awards);
   }
   state.SetItemsProcessed(state.iterations() * roster.num_rows());
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(subsidy_bench::xuyi_column_bytes(roster)));
   if (last) count_lines(state, *last);
 }
-BENCHMARK(BM_XuyiAwards)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_XuyiAwards)->Apply(subsidy_bench::roster_sizes)->Unit(benchmark::kMillisecond);
 
 // evaluate_eligibility only: the three programs' rules.
 void BM_XuyiEligibility(benchmark::State& state) {
@@ -134,9 +116,11 @@ void BM_XuyiEligibility(benchmark::State& state) {
     benchmark::DoNotOptimize(eligible);
   }
   state.SetItemsProcessed(state.iterations() * roster.num_rows());
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(subsidy_bench::xuyi_column_bytes(roster)));
   state.counters["eligible"] = static_cast<double>(eligible);
 }
-BENCHMARK(BM_XuyiEligibility)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_XuyiEligibility)->Apply(subsidy_bench::roster_sizes)->Unit(benchmark::kMillisecond);
 
 // The award part only: compute_requested and apply_stacking over masks evaluated once (the masks
 // are copied into each iteration, as compute_requested takes them).
@@ -166,6 +150,6 @@ void BM_XuyiRequested(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * roster.num_rows());
   if (last) count_lines(state, *last);
 }
-BENCHMARK(BM_XuyiRequested)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_XuyiRequested)->Apply(subsidy_bench::roster_sizes)->Unit(benchmark::kMillisecond);
 
 }  // namespace

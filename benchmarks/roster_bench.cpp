@@ -2,9 +2,17 @@
 //
 // Counters: bytes_per_second (of the CSV), rows/s, and peak_rss_ratio = the rise of the process's
 // peak resident memory during one load over the CSV's size (target ≤ 1.5).
+//
+// The roster read is `subsidy synth --rows N --seed 42`'s: $SUBSIDY_BENCH_ROSTERS/roster-N.csv when
+// that file exists (benchmarks/compare.sh points it at the files it gives pandas), else written
+// once per process into $TMPDIR (default /tmp) under a name with the process id, and removed at
+// exit.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -12,14 +20,41 @@
 #include "subsidy/roster.hpp"
 #include "subsidy/synth.hpp"
 
+namespace subsidy_bench {  // common_bench.cpp
+void roster_sizes(benchmark::internal::Benchmark* bench);  // 10k, 100k, 1M (+10M)
+}  // namespace subsidy_bench
+
 namespace {
 
-// The roster file for `rows`, written once per process into /tmp.
+// Roster files this process wrote, removed when it exits.
+struct WrittenFiles {
+  std::map<int64_t, std::string> paths;
+  ~WrittenFiles() {
+    for (const auto& [rows, path] : paths) {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
+  }
+};
+
+// The roster file for `rows`.
 const std::string& roster_file(int64_t rows) {
   static std::map<int64_t, std::string> files;
+  static WrittenFiles written;
   auto [it, inserted] = files.try_emplace(rows, "");
   if (inserted) {
-    it->second = "/tmp/subsidy-bench-roster-" + std::to_string(rows) + ".csv";
+    const std::string name = "roster-" + std::to_string(rows) + ".csv";
+    if (const char* dir = std::getenv("SUBSIDY_BENCH_ROSTERS"); dir != nullptr && *dir != '\0') {
+      const std::string given = std::string(dir) + "/" + name;
+      if (std::filesystem::exists(given)) {
+        it->second = given;
+        return it->second;
+      }
+    }
+    const char* tmp = std::getenv("TMPDIR");
+    it->second = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+                 "/subsidy-bench-" + std::to_string(::getpid()) + "-" + name;
+    written.paths[rows] = it->second;
     const subsidy::Status status = subsidy::write_synthetic_roster({rows, 42}, it->second);
     if (!status.ok()) std::fprintf(stderr, "%s\n", status.message().c_str());
   }
@@ -69,7 +104,7 @@ void BM_LoadRosterCsv(benchmark::State& state) {
   state.counters["peak_rss_ratio"] = peak_ratio;
   state.counters["csv_mb"] = static_cast<double>(size) / 1e6;
 }
-BENCHMARK(BM_LoadRosterCsv)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_LoadRosterCsv)->Apply(subsidy_bench::roster_sizes)->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 }  // namespace
