@@ -9,15 +9,8 @@
 
 #include <cstdint>
 
+#include "common_bench.hpp"
 #include "subsidy/allocation.hpp"
-
-namespace subsidy_bench {  // common_bench.cpp
-const subsidy::Roster& synthetic_roster(int64_t rows);
-const subsidy::Plan& xuyi_plan();
-double xuyi_column_bytes(const subsidy::Roster& roster);
-bool with_10m();
-void roster_sizes(benchmark::internal::Benchmark* bench);  // 10k, 100k, 1M (+10M)
-}  // namespace subsidy_bench
 
 namespace {
 
@@ -98,7 +91,10 @@ void BM_XuyiCompilePlan(benchmark::State& state) {
 }
 
 BENCHMARK(BM_XuyiAllocate)->Apply(sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_XuyiCompilePlan)->Apply(subsidy_bench::roster_sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_XuyiCompilePlan)
+    ->Apply(subsidy_bench::roster_sizes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_XuyiSettle)->Args({1'000'000, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

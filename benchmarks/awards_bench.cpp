@@ -14,17 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "common_bench.hpp"
 #include "subsidy/awards.hpp"
 #include "subsidy/plan.hpp"
 #include "subsidy/roster.hpp"
 #include "subsidy/rules.hpp"
-
-namespace subsidy_bench {  // common_bench.cpp
-const subsidy::Roster& synthetic_roster(int64_t rows);
-const subsidy::Plan& xuyi_plan();
-double xuyi_column_bytes(const subsidy::Roster& roster);
-void roster_sizes(benchmark::internal::Benchmark* bench);  // 10k, 100k, 1M (+10M)
-}  // namespace subsidy_bench
 
 namespace {
 

@@ -1,12 +1,12 @@
 // What the benchmark files share: synthetic rosters built once per process (one copy per size for
 // the whole executable, so that 10M rows are held once), the Xuyi plan, the sizes every stage runs
 // at, the bytes of the columns a rule or plan reads, and a STREAM-like read to set those against.
-//
-// The other *_bench.cpp files declare what they use from here in their own `subsidy_bench`
-// namespace block (the benchmarks are one executable, built from a CMake glob of *_bench.cpp).
+// Declared in common_bench.hpp.
 //
 // Sizes: 10k, 100k and 1M rows; 10M only with SUBSIDY_BENCH_10M=1 (the roster takes a few GB and
 // about a minute to build).
+#include "common_bench.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -40,7 +40,8 @@ void roster_sizes(benchmark::internal::Benchmark* bench) {
   if (with_10m()) bench->Arg(10'000'000);
 }
 
-// The synthetic roster of `rows` rows, seed 42: the same bytes as `subsidy synth --rows N --seed 42`.
+// The synthetic roster of `rows` rows, seed 42: the same bytes as `subsidy synth --rows N --seed
+// 42`.
 const Roster& synthetic_roster(int64_t rows) {
   static std::map<int64_t, std::unique_ptr<Roster>> rosters;
   auto& slot = rosters[rows];
@@ -105,7 +106,9 @@ double column_bytes(const Roster& roster, std::initializer_list<const char*> nam
     const Column& column = roster.column(name);
     switch (column.type()) {
       case ColumnType::kString:
-      case ColumnType::kDate: bytes += 4 * rows; break;
+      case ColumnType::kDate:
+        bytes += 4 * rows;
+        break;
       case ColumnType::kTags: {
         double codes = 0;
         for (RowIndex row = 0; row < roster.num_rows(); ++row) {
@@ -114,7 +117,9 @@ double column_bytes(const Roster& roster, std::initializer_list<const char*> nam
         bytes += 8 * rows + 4 * codes;
         break;
       }
-      default: bytes += 8 * rows; break;
+      default:
+        bytes += 8 * rows;
+        break;
     }
     if (column.null_count() > 0) bytes += rows / 8;
   }
@@ -123,8 +128,8 @@ double column_bytes(const Roster& roster, std::initializer_list<const char*> nam
 
 // The columns examples/xuyi-2023-plan.yaml reads (rules, award bases, rank_by).
 double xuyi_column_bytes(const Roster& roster) {
-  return column_bytes(roster,
-                      {"region", "tags", "tax_paid", "sales_invoiced", "registered_on", "rent_paid"});
+  return column_bytes(
+      roster, {"region", "tags", "tax_paid", "sales_invoiced", "registered_on", "rent_paid"});
 }
 
 namespace {
@@ -166,23 +171,28 @@ void BM_StreamRead(benchmark::State& state) {
     std::vector<std::thread> workers;
     for (size_t t = 1; t < threads; ++t) {
       workers.emplace_back([&, t] {
-        sums[t] = sum_words(words.data() + t * slice,
-                            t + 1 == threads ? words.data() + words.size()
-                                             : words.data() + (t + 1) * slice);
+        sums[t] =
+            sum_words(words.data() + t * slice, t + 1 == threads ? words.data() + words.size()
+                                                                 : words.data() + (t + 1) * slice);
       });
     }
-    sums[0] = sum_words(words.data(), threads == 1 ? words.data() + words.size()
-                                                   : words.data() + slice);
+    sums[0] =
+        sum_words(words.data(), threads == 1 ? words.data() + words.size() : words.data() + slice);
     for (std::thread& worker : workers) worker.join();
     int64_t total = 0;
     for (const int64_t s : sums) total += s;
     benchmark::DoNotOptimize(total);
   }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(words.size() * sizeof(int64_t)));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(words.size() * sizeof(int64_t)));
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(words.size()));
   state.counters["gib"] = static_cast<double>(words.size() * sizeof(int64_t)) / (1 << 30);
 }
-BENCHMARK(BM_StreamRead)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_StreamRead)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 }  // namespace

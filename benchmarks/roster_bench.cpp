@@ -17,12 +17,9 @@
 #include <map>
 #include <string>
 
+#include "common_bench.hpp"
 #include "subsidy/roster.hpp"
 #include "subsidy/synth.hpp"
-
-namespace subsidy_bench {  // common_bench.cpp
-void roster_sizes(benchmark::internal::Benchmark* bench);  // 10k, 100k, 1M (+10M)
-}  // namespace subsidy_bench
 
 namespace {
 
@@ -52,8 +49,8 @@ const std::string& roster_file(int64_t rows) {
       }
     }
     const char* tmp = std::getenv("TMPDIR");
-    it->second = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                 "/subsidy-bench-" + std::to_string(::getpid()) + "-" + name;
+    it->second = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/subsidy-bench-" +
+                 std::to_string(::getpid()) + "-" + name;
     written.paths[rows] = it->second;
     const subsidy::Status status = subsidy::write_synthetic_roster({rows, 42}, it->second);
     if (!status.ok()) std::fprintf(stderr, "%s\n", status.message().c_str());
@@ -104,7 +101,9 @@ void BM_LoadRosterCsv(benchmark::State& state) {
   state.counters["peak_rss_ratio"] = peak_ratio;
   state.counters["csv_mb"] = static_cast<double>(size) / 1e6;
 }
-BENCHMARK(BM_LoadRosterCsv)->Apply(subsidy_bench::roster_sizes)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_LoadRosterCsv)
+    ->Apply(subsidy_bench::roster_sizes)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 }  // namespace

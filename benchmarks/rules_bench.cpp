@@ -9,13 +9,8 @@
 #include <cstdint>
 #include <initializer_list>
 
+#include "common_bench.hpp"
 #include "subsidy/rules.hpp"
-
-namespace subsidy_bench {  // common_bench.cpp
-const subsidy::Roster& synthetic_roster(int64_t rows);
-double column_bytes(const subsidy::Roster& roster, std::initializer_list<const char*> names);
-void roster_sizes(benchmark::internal::Benchmark* bench);  // 10k, 100k, 1M (+10M)
-}  // namespace subsidy_bench
 
 namespace {
 
@@ -41,8 +36,7 @@ void run_rule(benchmark::State& state, const char* text,
     benchmark::DoNotOptimize(eligible);
   }
   state.SetItemsProcessed(state.iterations() * roster.num_rows());
-  state.SetBytesProcessed(state.iterations() *
-                          static_cast<int64_t>(column_bytes(roster, columns)));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(column_bytes(roster, columns)));
   state.counters["eligible"] = static_cast<double>(eligible);
 }
 
@@ -79,8 +73,8 @@ void BM_SequentialReadTaxColumns(benchmark::State& state) {
     benchmark::DoNotOptimize(sum);
   }
   state.SetItemsProcessed(state.iterations() * roster.num_rows());
-  state.SetBytesProcessed(state.iterations() *
-                          static_cast<int64_t>(column_bytes(roster, {"region", "tags", "tax_paid"})));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(column_bytes(
+                                                   roster, {"region", "tags", "tax_paid"})));
 }
 BENCHMARK(BM_SequentialReadTaxColumns)->Apply(roster_sizes)->Unit(benchmark::kMillisecond);
 

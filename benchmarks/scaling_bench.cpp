@@ -4,8 +4,9 @@
 // its pool's `scarcity: pro_rata` replaced in the plan text by each method (pro_rata, equal_cap,
 // priority by tax_paid desc with partial, lottery with partial; the start-up rent program's own
 // budget stays priority), parsed with parse_plan and compiled once. The shared budget is scarce at
-// every size, so every method does its whole work. Allocate times every stage (eligibility and awards dominate); Settle times only the
-// budgets and scarcity over awards computed once (what tells the methods apart).
+// every size, so every method does its whole work. Allocate times every stage (eligibility and
+// awards dominate); Settle times only the budgets and scarcity over awards computed once (what
+// tells the methods apart).
 //
 // BM_ProgramsAllocate/<programs>/<rows>: a plan generated in memory with 1, 5, 10 or 50 programs,
 // copies of the Xuyi programs in turn (tax tiers, sales brackets, rent with its own budget) with
@@ -26,15 +27,9 @@
 #include <utility>
 #include <vector>
 
+#include "common_bench.hpp"
 #include "subsidy/allocation.hpp"
 #include "subsidy/plan.hpp"
-
-namespace subsidy_bench {  // common_bench.cpp
-const subsidy::Roster& synthetic_roster(int64_t rows);
-const std::string& xuyi_plan_text();
-double xuyi_column_bytes(const subsidy::Roster& roster);
-bool with_10m();
-}  // namespace subsidy_bench
 
 namespace {
 
@@ -146,18 +141,20 @@ void BM_ScarcitySettle(benchmark::State& state, const Method* method) {
 
 std::string generated_plan_text(int programs) {
   const int copies = (programs + 2) / 3;
-  std::string text =
-      "plan: xuyi-" + std::to_string(programs) + "-programs\n"
-      "fiscal_year: 2023\n"
-      "as_of: 2023-06-30\n"
-      "round: {unit: yuan, mode: down}\n"
-      "pools:\n"
-      "  - id: county-base-fund\n"
-      "    level: county\n"
-      "    received: " + std::to_string(80 * copies) + "万\n"
-      "    reserve: 5%\n"
-      "    scarcity: pro_rata\n"
-      "programs:\n";
+  std::string text = "plan: xuyi-" + std::to_string(programs) +
+                     "-programs\n"
+                     "fiscal_year: 2023\n"
+                     "as_of: 2023-06-30\n"
+                     "round: {unit: yuan, mode: down}\n"
+                     "pools:\n"
+                     "  - id: county-base-fund\n"
+                     "    level: county\n"
+                     "    received: " +
+                     std::to_string(80 * copies) +
+                     "万\n"
+                     "    reserve: 5%\n"
+                     "    scarcity: pro_rata\n"
+                     "programs:\n";
   std::vector<bool> grouped(static_cast<size_t>(copies), false);
   for (int k = 0; k < programs; ++k) {
     const int copy = k / 3;
@@ -166,10 +163,15 @@ std::string generated_plan_text(int programs) {
     switch (k % 3) {
       case 0:
         grouped[static_cast<size_t>(copy)] = true;
-        text += "  - id: tax-contribution-" + c + "\n"
+        text += "  - id: tax-contribution-" + c +
+                "\n"
                 "    pool: county-base-fund\n"
-                "    group: base-support-" + c + "\n"
-                "    eligible: " + base + " and tax_paid >= " + std::to_string(20 + copy) + "万\n"
+                "    group: base-support-" +
+                c +
+                "\n"
+                "    eligible: " +
+                base + " and tax_paid >= " + std::to_string(20 + copy) +
+                "万\n"
                 "    award:\n"
                 "      tiers:\n"
                 "        base: tax_paid\n"
@@ -181,11 +183,15 @@ std::string generated_plan_text(int programs) {
                 "    cap: 20万\n";
         break;
       case 1:
-        text += "  - id: sales-contribution-" + c + "\n"
+        text += "  - id: sales-contribution-" + c +
+                "\n"
                 "    pool: county-base-fund\n"
-                "    group: base-support-" + c + "\n"
-                "    eligible: " + base + " and sales_invoiced >= " +
-                std::to_string(1000 + 10 * copy) + "万\n"
+                "    group: base-support-" +
+                c +
+                "\n"
+                "    eligible: " +
+                base + " and sales_invoiced >= " + std::to_string(1000 + 10 * copy) +
+                "万\n"
                 "    award:\n"
                 "      brackets:\n"
                 "        base: sales_invoiced\n"
@@ -196,14 +202,18 @@ std::string generated_plan_text(int programs) {
                 "    cap: 30万\n";
         break;
       default:
-        text += "  - id: startup-rent-" + c + "\n"
-                "    pool: county-base-fund\n"
-                "    budget: 6万\n"
-                "    eligible: " + base + " and age_years(registered_on) < 3 and rent_paid > " +
-                std::to_string(100 * copy) + "\n"
-                "    award: {rate: 50%, of: rent_paid}\n"
-                "    cap: 3万\n"
-                "    scarcity: {method: priority, rank_by: [\"registered_on asc\"], partial: false}\n";
+        text +=
+            "  - id: startup-rent-" + c +
+            "\n"
+            "    pool: county-base-fund\n"
+            "    budget: 6万\n"
+            "    eligible: " +
+            base + " and age_years(registered_on) < 3 and rent_paid > " +
+            std::to_string(100 * copy) +
+            "\n"
+            "    award: {rate: 50%, of: rent_paid}\n"
+            "    cap: 3万\n"
+            "    scarcity: {method: priority, rank_by: [\"registered_on asc\"], partial: false}\n";
         break;
     }
   }
@@ -266,12 +276,10 @@ const bool registered = [] {
   std::vector<int64_t> sizes = {10'000, 100'000, 1'000'000};
   if (subsidy_bench::with_10m()) sizes.push_back(10'000'000);
   for (const Method& method : kMethods) {
-    for (const auto& [prefix, function] :
-         {std::pair{"BM_ScarcityAllocate/", &BM_ScarcityAllocate},
-          std::pair{"BM_ScarcitySettle/", &BM_ScarcitySettle}}) {
-      benchmark::internal::Benchmark* bench =
-          benchmark::RegisterBenchmark((std::string(prefix) + method.name).c_str(), function,
-                                       &method);
+    for (const auto& [prefix, function] : {std::pair{"BM_ScarcityAllocate/", &BM_ScarcityAllocate},
+                                           std::pair{"BM_ScarcitySettle/", &BM_ScarcitySettle}}) {
+      benchmark::internal::Benchmark* bench = benchmark::RegisterBenchmark(
+          (std::string(prefix) + method.name).c_str(), function, &method);
       for (const int64_t rows : sizes) bench->Arg(rows);
       bench->Unit(benchmark::kMillisecond)->UseRealTime();
     }

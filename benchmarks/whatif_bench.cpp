@@ -7,13 +7,9 @@
 // beforehand (sharing the id ranks), only allocate() timed.
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
-#include <fstream>
-#include <map>
 #include <memory>
-#include <sstream>
 
-#include "subsidy/synth.hpp"
+#include "common_bench.hpp"
 #include "subsidy/whatif.hpp"
 
 namespace {
@@ -23,25 +19,11 @@ using namespace subsidy;
 constexpr const char* kPath = "programs.tax-contribution.award.tiers.bands[1].award";
 constexpr int kPoints = 100;
 
-const Roster& roster_of(int64_t rows) {
-  static std::map<int64_t, std::unique_ptr<Roster>> rosters;
-  auto& slot = rosters[rows];
-  if (!slot) {
-    Result<Roster> loaded = parse_roster_csv(synthetic_roster_csv({rows, 42}));
-    if (!loaded.ok()) std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
-    slot = std::make_unique<Roster>(std::move(*loaded));
-  }
-  return *slot;
-}
-
-const std::string& xuyi_text() {
-  static const std::string text = [] {
-    std::ifstream in(SUBSIDY_SOURCE_DIR "/examples/xuyi-2023-plan.yaml");
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-  }();
-  return text;
+// The plan of one point of the sweep: the Xuyi plan with the band's award set to `value`.
+std::unique_ptr<Plan> point_plan(const std::string& value) {
+  Result<Plan> plan =
+      apply_overrides(subsidy_bench::xuyi_plan_text(), "xuyi.yaml", {{kPath, value}});
+  return std::make_unique<Plan>(std::move(*plan));
 }
 
 // 100 awards for the 50万 band: 3万, 3.1万, ... 12.9万.
@@ -51,9 +33,10 @@ SweepAxis axis() {
 }
 
 void BM_WhatifSweep100(benchmark::State& state) {
-  const Roster& roster = roster_of(state.range(0));
+  const Roster& roster = subsidy_bench::synthetic_roster(state.range(0));
   const int threads = static_cast<int>(state.range(1));
-  Result<ScenarioRunner> runner = ScenarioRunner::create(xuyi_text(), "xuyi.yaml", roster, threads);
+  Result<ScenarioRunner> runner =
+      ScenarioRunner::create(subsidy_bench::xuyi_plan_text(), "xuyi.yaml", roster, threads);
   if (!runner.ok()) {
     state.SkipWithError(runner.status().message().c_str());
     return;
@@ -78,12 +61,12 @@ BENCHMARK(BM_WhatifSweep100)
 
 // What an analyst does without the runner: per point, read the plan, compile it, allocate.
 void BM_WhatifFromScratch100(benchmark::State& state) {
-  const Roster& roster = roster_of(state.range(0));
+  const Roster& roster = subsidy_bench::synthetic_roster(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   const SweepAxis values = axis();
   for (auto _ : state) {
     for (int k = 0; k < kPoints; ++k) {
-      Result<Plan> plan = apply_overrides(xuyi_text(), "xuyi.yaml", {{kPath, values.values[k]}});
+      const std::unique_ptr<Plan> plan = point_plan(values.values[k]);
       Result<CompiledPlan> compiled = compile_plan(*plan, roster);
       Result<Allocation> run = allocate(*compiled, {.threads = threads});
       if (!run.ok()) {
@@ -105,16 +88,14 @@ BENCHMARK(BM_WhatifFromScratch100)
 // The strictest baseline: the 100 plans read and compiled beforehand (sharing the id ranks, as
 // the runner does), only the 100 allocate() calls timed.
 void BM_WhatifAllocateOnly100(benchmark::State& state) {
-  const Roster& roster = roster_of(state.range(0));
+  const Roster& roster = subsidy_bench::synthetic_roster(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   const SweepAxis values = axis();
-  Result<Plan> base_plan = parse_plan(xuyi_text(), "xuyi.yaml");
-  Result<CompiledPlan> base = compile_plan(*base_plan, roster);
+  Result<CompiledPlan> base = compile_plan(subsidy_bench::xuyi_plan(), roster);
   std::vector<std::unique_ptr<Plan>> plans;
   std::vector<CompiledPlan> compiled;
   for (int k = 0; k < kPoints; ++k) {
-    Result<Plan> plan = apply_overrides(xuyi_text(), "xuyi.yaml", {{kPath, values.values[k]}});
-    plans.push_back(std::make_unique<Plan>(std::move(*plan)));
+    plans.push_back(point_plan(values.values[k]));
     Result<CompiledPlan> one = compile_plan_like(*plans.back(), *base);
     compiled.push_back(std::move(*one));
   }

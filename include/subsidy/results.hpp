@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "subsidy/allocation.hpp"
 #include "subsidy/status.hpp"
@@ -60,7 +62,12 @@ std::string run_json(const CompiledPlan& compiled, const Allocation& allocation,
                      const RunInfo& run);
 std::string result_json(const CompiledPlan& compiled, const Allocation& allocation);
 
-// Writes the files into `directory` (created if missing).
+// Writes named texts as files into `directory` (created if missing), all of them or none: each is
+// written to `<name>.tmp` and renamed into place once every one is written.
+Status write_files(const std::string& directory,
+                   const std::vector<std::pair<std::string, std::string>>& files);
+
+// Writes the files into `directory` (created if missing), through write_files().
 Status write_allocation(const std::string& directory, const CompiledPlan& compiled,
                         const Allocation& allocation, const RunInfo& run,
                         const WriteOptions& options = {});

@@ -353,33 +353,6 @@ struct WhatifArgs {
   int64_t top = 10;
 };
 
-// Writes the named texts into `directory`, all or none (as allocate's results).
-subsidy::Status write_tables(const std::string& directory,
-                             const std::vector<std::pair<std::string, std::string>>& files) {
-  std::error_code error;
-  std::filesystem::create_directories(directory, error);
-  if (error)
-    return subsidy::io_error(fmt::format("cannot create {}: {}", directory, error.message()));
-  std::vector<std::string> written;
-  for (const auto& [name, text] : files) {
-    const std::string path = (std::filesystem::path(directory) / name).string();
-    const std::string temporary = path + ".tmp";
-    std::ofstream out(temporary, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) {
-      std::filesystem::remove(temporary, error);
-      for (const std::string& done : written) std::filesystem::remove(done + ".tmp", error);
-      return subsidy::io_error(fmt::format("cannot write {}", path));
-    }
-    written.push_back(path);
-  }
-  for (const std::string& path : written) std::filesystem::rename(path + ".tmp", path, error);
-  if (error)
-    return subsidy::io_error(fmt::format("cannot write into {}: {}", directory, error.message()));
-  return subsidy::Status::Ok();
-}
-
 int run_whatif(const WhatifArgs& args, const RosterArgs& roster_args) {
   if (args.sets.empty() && args.sweeps.empty()) {
     return report(subsidy::invalid_argument(
@@ -456,7 +429,7 @@ int run_whatif(const WhatifArgs& args, const RosterArgs& roster_args) {
              {"summary.txt", summary}};
   }
   if (!args.out.empty()) {
-    const subsidy::Status written = write_tables(args.out, files);
+    const subsidy::Status written = subsidy::write_files(args.out, files);
     if (!written.ok()) return report(written);
   }
   for (const std::string& warning : runner->base().warnings) {  // as allocate prints them

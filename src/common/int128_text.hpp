@@ -19,4 +19,30 @@ inline std::string int128_text(Int128 value) {
   return std::string(digits.rbegin(), digits.rend());
 }
 
+// numerator / denominator (denominator ≠ 0) to `decimals` places (0..18), rounded half-up —
+// halves away from zero: "0.590521", "-16.18". For ratios and percentages of sums that may pass
+// int64.
+inline std::string decimal_quotient_text(Int128 numerator, Int128 denominator, int decimals) {
+  if (denominator < 0) {
+    numerator = -numerator;
+    denominator = -denominator;
+  }
+  Int128 scale = 1;
+  for (int k = 0; k < decimals; ++k) scale *= 10;
+  const Int128 scaled = numerator * scale;
+  Int128 quotient = scaled / denominator;
+  const Int128 rest = scaled % denominator;
+  if ((rest < 0 ? -rest : rest) * 2 >= denominator) quotient += scaled < 0 ? -1 : 1;
+  const Int128 magnitude = quotient < 0 ? -quotient : quotient;
+  std::string text = quotient < 0 ? "-" : "";
+  text += int128_text(magnitude / scale);
+  if (decimals > 0) {
+    const std::string fraction = int128_text(magnitude % scale);
+    text += '.';
+    text.append(static_cast<size_t>(decimals) - fraction.size(), '0');
+    text += fraction;
+  }
+  return text;
+}
+
 }  // namespace subsidy::internal

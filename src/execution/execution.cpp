@@ -13,16 +13,9 @@ namespace subsidy {
 
 namespace {
 
-Int128 magnitude(Int128 value) { return value < 0 ? -value : value; }
-
-// numerator / denominator (denominator > 0) × 100 to 2 decimals, half-up: "-16.18".
+// numerator / denominator × 100 to 2 decimals, half-up: "-16.18".
 std::string hundredths(Int128 numerator, Int128 denominator) {
-  const Int128 scaled = numerator * 10'000;
-  Int128 quotient = scaled / denominator;
-  if (magnitude(scaled % denominator) * 2 >= denominator) quotient += scaled < 0 ? -1 : 1;
-  return fmt::format("{}{}.{:02d}", quotient < 0 ? "-" : "",
-                     internal::int128_text(magnitude(quotient) / 100),
-                     static_cast<int>(magnitude(quotient) % 100));
+  return internal::decimal_quotient_text(numerator * 100, denominator, 2);
 }
 
 std::string key_text(const std::string& key) { return key.empty() ? "(none)" : key; }
@@ -31,13 +24,7 @@ std::string key_text(const std::string& key) { return key.empty() ? "(none)" : k
 
 std::string format_percent(Money numerator, Money denominator) {
   if (denominator.is_zero()) return "n/a";
-  Int128 num = numerator.fen();
-  Int128 den = denominator.fen();
-  if (den < 0) {
-    num = -num;
-    den = -den;
-  }
-  return hundredths(num, den) + "%";
+  return hundredths(numerator.fen(), denominator.fen()) + "%";
 }
 
 std::string arrangement_ratio(const LedgerTotals& row) {
@@ -58,14 +45,9 @@ std::string schedule_lag(const LedgerTotals& row, const FiscalProgress& progress
   if (row.received.is_zero()) return "n/a";
   // disbursed / received − days / year = (disbursed·year − days·received) / (received·year)
   const Int128 year = progress.days_in_year;
-  Int128 num = static_cast<Int128>(row.disbursed.fen()) * year -
-               static_cast<Int128>(progress.days_elapsed) * row.received.fen();
-  Int128 den = static_cast<Int128>(row.received.fen()) * year;
-  if (den < 0) {
-    num = -num;
-    den = -den;
-  }
-  return hundredths(num, den);
+  return hundredths(static_cast<Int128>(row.disbursed.fen()) * year -
+                        static_cast<Int128>(progress.days_elapsed) * row.received.fen(),
+                    static_cast<Int128>(row.received.fen()) * year);
 }
 
 Result<ExecutionReport> execution_report(const Ledger& ledger, Date as_of, LedgerKey by) {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <ctime>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ledger/ledger_internal.hpp"
 #include "ledger/replay.hpp"
@@ -109,15 +110,20 @@ std::string first_difference(const LedgerEvent& here, const LedgerEvent& there) 
 
 }  // namespace
 
+// Every event of the ledger, in the order of adding, each with its replay item (where it came
+// from, whether it may overdraw): what an import checks against, and what events() returns.
+struct StoredEvents {
+  std::vector<LedgerEvent> events;
+  std::unordered_map<int64_t, std::string> sources;  // import id → its file or run
+  std::vector<internal::ReplayItem> items;           // items[k] is events[k]
+};
+
 struct Ledger::Impl {
   SqliteDatabase db;
   int version = 0;
 
   Status migrate(const LedgerOptions& options);
-  // Reads every stored event (with where it came from) in the order of adding.
-  Status load(std::vector<LedgerEvent>* events, std::vector<bool>* allow_overdraft,
-              std::vector<const std::string*>* sources, std::vector<size_t>* indices,
-              std::unordered_map<int64_t, std::string>* import_sources);
+  Status load(StoredEvents* stored);
   // Checks and adds `events` inside the caller's transaction.
   Result<ImportReport> add(const std::string& source, const std::vector<const LedgerEvent*>& events,
                            bool allow_overdraft, int64_t* import_id);
@@ -175,18 +181,18 @@ Status Ledger::Impl::migrate(const LedgerOptions& options) {
   return Status::Ok();
 }
 
-Status Ledger::Impl::load(std::vector<LedgerEvent>* events, std::vector<bool>* allow_overdraft,
-                          std::vector<const std::string*>* sources, std::vector<size_t>* indices,
-                          std::unordered_map<int64_t, std::string>* import_sources) {
+Status Ledger::Impl::load(StoredEvents* stored) {
   SqliteStatement imports(db);
   SUBSIDY_RETURN_IF_ERROR(imports.prepare("SELECT id, source FROM imports"));
   Status status;
   while (imports.step(&status)) {
-    (*import_sources)[imports.integer(0)] = std::string(imports.text(1));
+    stored->sources[imports.integer(0)] = std::string(imports.text(1));
   }
   SUBSIDY_RETURN_IF_ERROR(status);
   SUBSIDY_ASSIGN_OR_RETURN(const int64_t count, pragma_integer(db, "SELECT count(*) FROM events"));
-  events->reserve(static_cast<size_t>(count));
+  // Reserved whole: the items point into it.
+  stored->events.reserve(static_cast<size_t>(count));
+  stored->items.reserve(static_cast<size_t>(count));
   SqliteStatement rows(db);
   SUBSIDY_RETURN_IF_ERROR(
       rows.prepare("SELECT date, event, pool, program, region, enterprise, amount, voucher, "
@@ -209,16 +215,19 @@ Status Ledger::Impl::load(std::vector<LedgerEvent>* events, std::vector<bool>* a
     event.enterprise = std::string(rows.text(5));
     event.amount = Money::from_fen(rows.integer(6));
     event.voucher = std::string(rows.text(7));
-    allow_overdraft->push_back(rows.integer(8) != 0);
     const int64_t import_id = rows.integer(9);
     event.line = rows.integer(10);
-    auto source = import_sources->find(import_id);
-    if (source == import_sources->end()) {
-      source = import_sources->emplace(import_id, "an unknown import").first;
+    auto source = stored->sources.find(import_id);
+    if (source == stored->sources.end()) {
+      source = stored->sources.emplace(import_id, "an unknown import").first;
     }
-    sources->push_back(&source->second);
-    indices->push_back(index_in_import[import_id]++);
-    events->push_back(std::move(event));
+    if (stored->events.size() == stored->events.capacity()) {
+      return internal_error(fmt::format("{}: events were added while it was read", db.path()));
+    }
+    stored->events.push_back(std::move(event));
+    stored->items.push_back({&stored->events.back(), static_cast<int64_t>(stored->items.size()),
+                             rows.integer(8) != 0, &source->second, index_in_import[import_id]++,
+                             true});
   }
   return status;
 }
@@ -233,35 +242,25 @@ Result<ImportReport> Ledger::Impl::add(const std::string& source,
           fmt::format("{}: {}", internal::event_place(source, *batch[k], k), problem));
     }
   }
-  std::vector<LedgerEvent> stored;
-  std::vector<bool> stored_overdraft;
-  std::vector<const std::string*> stored_sources;
-  std::vector<size_t> stored_indices;
-  std::unordered_map<int64_t, std::string> import_sources;
-  SUBSIDY_RETURN_IF_ERROR(
-      load(&stored, &stored_overdraft, &stored_sources, &stored_indices, &import_sources));
-
-  std::vector<internal::ReplayItem> items;
-  items.reserve(stored.size() + batch.size());
+  StoredEvents stored;
+  SUBSIDY_RETURN_IF_ERROR(load(&stored));
+  std::vector<internal::ReplayItem>& items = stored.items;
+  items.reserve(stored.events.size() + batch.size());
   // Vouchers are unique per event type: the type's name and the voucher make the key.
   std::unordered_map<std::string, size_t> by_voucher;
-  by_voucher.reserve(stored.size() + batch.size());
+  by_voucher.reserve(items.size() + batch.size());
   auto voucher_key = [](const LedgerEvent& event) {
     std::string key(1, static_cast<char>('0' + static_cast<int>(event.type)));
     key += event.voucher;
     return key;
   };
-  for (size_t k = 0; k < stored.size(); ++k) {
-    items.push_back({&stored[k], static_cast<int64_t>(k), stored_overdraft[k], stored_sources[k],
-                     stored_indices[k], true});
-    by_voucher.emplace(voucher_key(stored[k]), k);
-  }
+  for (size_t k = 0; k < items.size(); ++k) by_voucher.emplace(voucher_key(*items[k].event), k);
   ImportReport report;
   std::vector<const LedgerEvent*> added;
   for (size_t k = 0; k < batch.size(); ++k) {
     const LedgerEvent& event = *batch[k];
     internal::ReplayItem item{
-        &event, static_cast<int64_t>(stored.size() + k), allow_overdraft, &source, k, false};
+        &event, static_cast<int64_t>(stored.events.size() + k), allow_overdraft, &source, k, false};
     const auto [it, fresh] = by_voucher.emplace(voucher_key(event), items.size());
     if (!fresh) {
       const internal::ReplayItem& first = items[it->second];
@@ -384,26 +383,26 @@ Result<BookReport> Ledger::book_run(const RunBooking& run, const BookOptions& op
     }
     SUBSIDY_RETURN_IF_ERROR(status);
   }
-  // Pools the run arranges money from, in the order they first appear, and what each has
-  // received in the ledger so far.
+  // Pools the run arranges money from, in the order they first appear, and those with any
+  // receipt in the ledger so far.
   std::vector<std::string> pools;
   for (const LedgerEvent& event : run.arranged) {
     if (std::find(pools.begin(), pools.end(), event.pool) == pools.end()) {
       pools.push_back(event.pool);
     }
   }
-  std::unordered_map<std::string, int64_t> received;
+  std::unordered_set<std::string> with_receipts;
   {
-    SqliteStatement sums(db);
+    SqliteStatement pools_received(db);
     SUBSIDY_RETURN_IF_ERROR(
-        sums.prepare("SELECT pool, count(*) FROM events WHERE event = 'received' GROUP BY pool"));
+        pools_received.prepare("SELECT DISTINCT pool FROM events WHERE event = 'received'"));
     Status status;
-    while (sums.step(&status)) received[std::string(sums.text(0))] = sums.integer(1);
+    while (pools_received.step(&status)) with_receipts.emplace(pools_received.text(0));
     SUBSIDY_RETURN_IF_ERROR(status);
   }
   std::vector<LedgerEvent> received_events;
   for (const std::string& pool : pools) {
-    if (received.count(pool) > 0) continue;
+    if (with_receipts.count(pool) > 0) continue;
     if (!options.book_received) {
       return invalid_argument(fmt::format(
           "run {}: pool {} has nothing received in {}; import its receipts first, or book the "
@@ -522,20 +521,16 @@ Result<std::vector<LedgerTotals>> Ledger::totals(Date from, Date to, LedgerKey b
 }
 
 Result<std::vector<LedgerEvent>> Ledger::events() const {
-  std::vector<LedgerEvent> stored;
-  std::vector<bool> allow_overdraft;
-  std::vector<const std::string*> sources;
-  std::vector<size_t> indices;
-  std::unordered_map<int64_t, std::string> import_sources;
-  SUBSIDY_RETURN_IF_ERROR(
-      impl_->load(&stored, &allow_overdraft, &sources, &indices, &import_sources));
-  std::vector<size_t> order(stored.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return stored[a].date < stored[b].date; });
+  StoredEvents stored;
+  // One read snapshot: the count load() reserves for and the rows it reads agree.
+  SUBSIDY_RETURN_IF_ERROR(impl_->db.execute("BEGIN"));
+  const Status loaded = impl_->load(&stored);
+  SUBSIDY_RETURN_IF_ERROR(impl_->db.execute(loaded.ok() ? "COMMIT" : "ROLLBACK"));
+  SUBSIDY_RETURN_IF_ERROR(loaded);
+  internal::sort_for_replay(stored.items);
   std::vector<LedgerEvent> sorted;
-  sorted.reserve(stored.size());
-  for (const size_t k : order) sorted.push_back(std::move(stored[k]));
+  sorted.reserve(stored.items.size());
+  for (const internal::ReplayItem& item : stored.items) sorted.push_back(*item.event);
   return sorted;
 }
 

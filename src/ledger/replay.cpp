@@ -95,11 +95,15 @@ std::string replay_place(const ReplayItem& item) {
   return item.in_ledger ? place + " (already in the ledger)" : place;
 }
 
-Status check_ledger_rules(std::vector<ReplayItem>& items) {
-  std::stable_sort(items.begin(), items.end(), [](const ReplayItem& a, const ReplayItem& b) {
+void sort_for_replay(std::vector<ReplayItem>& items) {
+  std::sort(items.begin(), items.end(), [](const ReplayItem& a, const ReplayItem& b) {
     if (a.event->date != b.event->date) return a.event->date < b.event->date;
-    return a.order < b.order;
+    return a.order < b.order;  // unique: no need for a stable sort
   });
+}
+
+Status check_ledger_rules(std::vector<ReplayItem>& items) {
+  sort_for_replay(items);
   // Enterprise balances are kept only for the (pool, enterprise) pairs some return names, so the
   // usual ledger — spending without returns — never hashes its enterprises at all.
   Codes codes;

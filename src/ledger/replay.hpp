@@ -22,7 +22,10 @@ struct ReplayItem {
 // "ledger.csv:7", or "old.csv:7 (already in the ledger)".
 std::string replay_place(const ReplayItem& item);
 
-// Sorts `items` by date then order and checks every rule; the first event that breaks one is the
+// Sorts `items` in the order the rules are checked: date, then order of adding.
+void sort_for_replay(std::vector<ReplayItem>& items);
+
+// Sorts `items` (sort_for_replay) and checks every rule; the first event that breaks one is the
 // error, named with its place and voucher.
 Status check_ledger_rules(std::vector<ReplayItem>& items);
 

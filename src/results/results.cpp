@@ -58,26 +58,14 @@ std::string RunHasher::hex() const { return fmt::format("{:016x}", state_); }
 namespace {
 
 // Fen as yuan with two decimals, for sums that may pass int64.
-std::string yuan_text(Int128 fen) {
-  const Int128 magnitude = fen < 0 ? -fen : fen;
-  return fmt::format("{}{}.{:02d}", fen < 0 ? "-" : "", int128_text(magnitude / 100),
-                     static_cast<int>(magnitude % 100));
-}
+std::string yuan_text(Int128 fen) { return internal::decimal_quotient_text(fen, 100, 2); }
 
 }  // namespace
 
 std::string format_ratio(Money numerator, Money denominator) {
   if (denominator.is_zero()) return "";
   // In 128 bits: a ratio may be far larger than any amount (1 yuan budget, 10^8 yuan requested).
-  const Int128 scaled = static_cast<Int128>(numerator.fen()) * 1'000'000;
-  const Int128 den = denominator.fen();
-  Int128 quotient = scaled / den;
-  const Int128 rest = scaled % den;
-  const Int128 twice = (rest < 0 ? -rest : rest) * 2;
-  if (twice >= (den < 0 ? -den : den)) quotient += ((scaled < 0) != (den < 0)) ? -1 : 1;  // half-up
-  const Int128 magnitude = quotient < 0 ? -quotient : quotient;
-  return fmt::format("{}{}.{:06d}", quotient < 0 ? "-" : "", int128_text(magnitude / 1'000'000),
-                     static_cast<int>(magnitude % 1'000'000));
+  return internal::decimal_quotient_text(numerator.fen(), denominator.fen(), 6);
 }
 
 namespace {
@@ -289,19 +277,11 @@ std::string result_json(const CompiledPlan& compiled, const Allocation& allocati
   return json.dump(2) + "\n";
 }
 
-Status write_allocation(const std::string& directory, const CompiledPlan& compiled,
-                        const Allocation& allocation, const RunInfo& run,
-                        const WriteOptions& options) {
+Status write_files(const std::string& directory,
+                   const std::vector<std::pair<std::string, std::string>>& files) {
   std::error_code error;
   std::filesystem::create_directories(directory, error);
   if (error) return io_error(fmt::format("cannot create {}: {}", directory, error.message()));
-  const std::string bom = options.bom ? "\xEF\xBB\xBF" : "";
-  std::vector<std::pair<std::string, std::string>> files = {
-      {"awards.csv", bom + awards_csv(compiled, allocation)},
-      {"pools.csv", bom + pools_csv(allocation)},
-      {"run.json", run_json(compiled, allocation, run)},
-  };
-  if (options.json) files.emplace_back("result.json", result_json(compiled, allocation));
   // Every file goes to a .tmp first; they are renamed into place only when all are written, and
   // a rename that fails takes back the ones before it, so a run leaves all its files or none.
   std::vector<std::string> paths;
@@ -326,6 +306,19 @@ Status write_allocation(const std::string& directory, const CompiledPlan& compil
     }
   }
   return Status::Ok();
+}
+
+Status write_allocation(const std::string& directory, const CompiledPlan& compiled,
+                        const Allocation& allocation, const RunInfo& run,
+                        const WriteOptions& options) {
+  const std::string bom = options.bom ? "\xEF\xBB\xBF" : "";
+  std::vector<std::pair<std::string, std::string>> files = {
+      {"awards.csv", bom + awards_csv(compiled, allocation)},
+      {"pools.csv", bom + pools_csv(allocation)},
+      {"run.json", run_json(compiled, allocation, run)},
+  };
+  if (options.json) files.emplace_back("result.json", result_json(compiled, allocation));
+  return write_files(directory, files);
 }
 
 }  // namespace subsidy

@@ -62,22 +62,12 @@ using subsidy_test::CommandResult;
 class AllocationRegressionCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("subsidy-allocation-regression-" + std::to_string(::getpid()) + "-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = subsidy_test::fresh_test_directory("allocation-regression");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   CommandResult subsidy(const std::string& args) {
-    const fs::path out = dir_ / "stdout";
-    const fs::path err = dir_ / "stderr";
-    const std::string command = "cd '" + dir_.string() + "' && '" SUBSIDY_CLI_PATH "' " + args +
-                                " >'" + out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, subsidy_test::read_file(out),
-                         subsidy_test::read_file(err)};
+    return subsidy_test::run_shell(dir_.string(), "'" SUBSIDY_CLI_PATH "' " + args, dir_);
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   void write(const std::string& name, const std::string& text) const { subsidy_test::write_file(dir_ / name, text); }

@@ -21,21 +21,13 @@ using subsidy_test::write_file;
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("subsidy-cli-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = subsidy_test::fresh_test_directory("cli");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   // Runs the command line `program args` from the source directory.
   CommandResult run(const std::string& program, const std::string& args) {
-    const fs::path out = dir_ / "stdout";
-    const fs::path err = dir_ / "stderr";
-    const std::string command = "cd '" SUBSIDY_SOURCE_DIR "' && '" + program + "' " + args + " >'" +
-                                out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
+    return subsidy_test::run_shell(SUBSIDY_SOURCE_DIR, "'" + program + "' " + args, dir_);
   }
   CommandResult subsidy(const std::string& args) { return run(SUBSIDY_CLI_PATH, args); }
   std::string tmp(const std::string& name) const { return (dir_ / name).string(); }

@@ -158,24 +158,14 @@ int64_t reported(const std::string& out, const std::string& what) {
 class LedgerCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("subsidy-ledger-cli-" + std::to_string(::getpid()) + "-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = subsidy_test::fresh_test_directory("ledger-cli");
     db_ = tmp("ledger.db");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   // Runs `subsidy args` from the source directory (so examples/… resolve).
   CommandResult subsidy(const std::string& args) {
-    const fs::path out = dir_ / "stdout";
-    const fs::path err = dir_ / "stderr";
-    const std::string command = "cd '" SUBSIDY_SOURCE_DIR "' && '" SUBSIDY_CLI_PATH "' " + args +
-                                " >'" + out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out),
-                         read_file(err)};
+    return subsidy_test::run_shell(SUBSIDY_SOURCE_DIR, "'" SUBSIDY_CLI_PATH "' " + args, dir_);
   }
   CommandResult import(const std::string& file, const std::string& extra = "") {
     return subsidy("ledger import '" + file + "' --db '" + db_ + "'" +

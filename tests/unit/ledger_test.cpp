@@ -2,6 +2,7 @@
 // imports, migrations, and execution ratios — exact amounts and exact messages. A property test
 // compares the rules with a naive reference over random ledgers.
 #include "subsidy/ledger.hpp"
+#include "test_files.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -23,11 +24,7 @@ const char kHeader[] = "date,event,pool,program,region,enterprise,amount,voucher
 class LedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("subsidy-ledger-" + std::to_string(::getpid()) + "-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = subsidy_test::fresh_test_directory("ledger");
   }
   void TearDown() override { fs::remove_all(dir_); }
 

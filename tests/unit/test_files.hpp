@@ -2,6 +2,11 @@
 // command left behind.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +21,17 @@ struct CommandResult {
   std::string err;
 };
 
+// An empty scratch directory for the running test: <tmp>/subsidy-<prefix>-<pid>-<test name>.
+inline std::filesystem::path fresh_test_directory(const std::string& prefix) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("subsidy-" + prefix + "-" + std::to_string(::getpid()) + "-" +
+       std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
@@ -26,6 +42,19 @@ inline std::string read_file(const std::filesystem::path& path) {
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+// Runs the shell command `command` from `working_directory`, its output captured through the files
+// stdout and stderr of `scratch`: the exit code (-1 when it did not exit), stdout, stderr.
+inline CommandResult run_shell(const std::string& working_directory, const std::string& command,
+                               const std::filesystem::path& scratch) {
+  const std::filesystem::path out = scratch / "stdout";
+  const std::filesystem::path err = scratch / "stderr";
+  const std::string line = "cd '" + working_directory + "' && " + command + " >'" + out.string() +
+                           "' 2>'" + err.string() + "'";
+  const int status = std::system(line.c_str());
+  return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out),
+                       read_file(err)};
 }
 
 // RFC 4180 records of a CSV text (no BOM).

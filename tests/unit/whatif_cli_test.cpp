@@ -406,24 +406,15 @@ struct Scratch {
 class WhatifCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("subsidy-whatif-cli-" + std::to_string(::getpid()) + "-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = subsidy_test::fresh_test_directory("whatif-cli");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   // Runs `subsidy args...` from the source directory (so examples/… resolve), each arg quoted.
   CommandResult subsidy(const std::vector<std::string>& args) {
-    const fs::path out = dir_ / "stdout";
-    const fs::path err = dir_ / "stderr";
-    std::string command = "cd '" SUBSIDY_SOURCE_DIR "' && '" SUBSIDY_CLI_PATH "'";
+    std::string command = "'" SUBSIDY_CLI_PATH "'";
     for (const std::string& arg : args) command += " " + quote(arg);
-    command += " >'" + out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    return CommandResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out),
-                         read_file(err)};
+    return subsidy_test::run_shell(SUBSIDY_SOURCE_DIR, command, dir_);
   }
   // `subsidy whatif --plan <Xuyi> --roster <small> args...`
   CommandResult whatif(std::vector<std::string> args) {
