@@ -52,6 +52,21 @@ struct WriteOptions {
   bool bom = false;   // a UTF-8 BOM before each CSV, for Excel
 };
 
+// The rows of awards.csv as columns, in its order: programs in plan order, then enterprise id.
+// Every line of every program is there, stacked-out and dropped ones included; a line's pool is
+// the budget that settled it or, for a line out of play, the one it would have drawn on.
+struct AwardTable {
+  std::vector<int32_t> program;  // index into plan().programs
+  std::vector<uint32_t> line;    // index into the program's lines (allocation.awards.programs[p])
+  std::vector<RowIndex> row;     // roster row
+  std::vector<int32_t> pool;     // index into allocation.pools
+  std::vector<int64_t> requested;  // fen; a stacked-out or dropped line shows its own award
+  std::vector<int64_t> granted;    // fen
+  std::vector<LineStatus> status;
+  size_t size() const { return row.size(); }
+};
+AwardTable award_table(const CompiledPlan& compiled, const Allocation& allocation);
+
 // awards.csv as text: enterprise,name,region,program,pool,requested,granted,status,reason.
 std::string awards_csv(const CompiledPlan& compiled, const Allocation& allocation);
 // pools.csv as text: pool,received,reserve,budget,requested,granted,remaining,funded,scaling,

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -68,6 +69,75 @@ std::string format_ratio(Money numerator, Money denominator) {
   return internal::decimal_quotient_text(numerator.fen(), denominator.fen(), 6);
 }
 
+AwardTable award_table(const CompiledPlan& compiled, const Allocation& allocation) {
+  const Plan& plan = compiled.plan();
+  const Column* ids = compiled.roster().find("id");
+  auto id_of = [&](RowIndex row) {
+    return ids != nullptr && ids->type() == ColumnType::kText ? ids->text(row) : std::string_view();
+  };
+  // Budgets by id: a line that no budget settled (stacked out, dropped) is shown under the one it
+  // would have drawn on.
+  auto summary_index = [&](const std::string& id) {
+    for (size_t index = 0; index < allocation.pools.size(); ++index) {
+      if (allocation.pools[index].id == id) return static_cast<int32_t>(index);
+    }
+    return int32_t{-1};
+  };
+  AwardTable table;
+  size_t lines_total = 0;
+  for (const ProgramAwards& lines : allocation.awards.programs) lines_total += lines.rows.size();
+  table.program.reserve(lines_total);
+  table.line.reserve(lines_total);
+  table.row.reserve(lines_total);
+  table.pool.reserve(lines_total);
+  table.requested.reserve(lines_total);
+  table.granted.reserve(lines_total);
+  table.status.reserve(lines_total);
+  for (size_t p = 0; p < plan.programs.size(); ++p) {
+    const Program& program = plan.programs[p];
+    const ProgramAwards& lines = allocation.awards.programs[p];
+    const ProgramGrants& grants = allocation.grants[p];
+    std::vector<uint32_t> order(lines.rows.size());
+    std::iota(order.begin(), order.end(), 0u);
+    auto by_id = [&](uint32_t a, uint32_t b) { return id_of(lines.rows[a]) < id_of(lines.rows[b]); };
+    if (!std::is_sorted(order.begin(), order.end(), by_id)) {
+      std::sort(order.begin(), order.end(), by_id);
+    }
+    const size_t pool_index = plan.find_pool(program.pool) - plan.pools.data();
+    const Pool& pool = plan.pools[pool_index];
+    const std::vector<int16_t>& region_of_row = allocation.region_of_row[pool_index];
+    const int32_t own_budget =
+        summary_index(program.budget ? pool.id + ":" + program.id : pool.id);
+    std::vector<int32_t> split_children;  // summary of each of the split's regions
+    if (pool.split) {
+      for (const std::string& region : pool.split->regions) {
+        split_children.push_back(summary_index(pool.id + "/" + region));
+      }
+    }
+    for (const uint32_t line : order) {
+      const RowIndex row = lines.rows[line];
+      int32_t settlement = grants.settlement[line];
+      if (settlement < 0) {
+        settlement = pool.split && !region_of_row.empty() && region_of_row[row] >= 0
+                         ? split_children[region_of_row[row]]
+                         : own_budget;
+      }
+      assert(settlement >= 0 && "every budget a line may draw on has a summary");
+      // A stacked-out or dropped line shows its own award as requested (SPEC §7).
+      const bool out_of_play = grants.status[line] == LineStatus::kStackedOut ||
+                               grants.status[line] == LineStatus::kDroppedBelowMin;
+      table.program.push_back(static_cast<int32_t>(p));
+      table.line.push_back(line);
+      table.row.push_back(row);
+      table.pool.push_back(settlement);
+      table.requested.push_back(out_of_play ? lines.award[line] : lines.requested[line]);
+      table.granted.push_back(grants.granted[line]);
+      table.status.push_back(grants.status[line]);
+    }
+  }
+  return table;
+}
+
 namespace {
 
 // One row of awards.csv.
@@ -94,7 +164,7 @@ std::string_view code_of(const Column* column, RowIndex row) {
   return code < 0 ? std::string_view() : column->dictionary().value(code);
 }
 
-// Visits awards.csv's rows in order: programs in plan order, then enterprise id.
+// Visits awards.csv's rows in order (award_table()'s).
 template <class Visit>
 void for_each_award_row(const CompiledPlan& compiled, const Allocation& allocation, Visit visit) {
   const Plan& plan = compiled.plan();
@@ -102,45 +172,20 @@ void for_each_award_row(const CompiledPlan& compiled, const Allocation& allocati
   const Column* ids = roster.find("id");
   const Column* names = roster.find("name");
   const Column* regions = roster.find("region");
-  for (size_t p = 0; p < plan.programs.size(); ++p) {
-    const Program& program = plan.programs[p];
-    const ProgramAwards& lines = allocation.awards.programs[p];
-    const ProgramGrants& grants = allocation.grants[p];
-    std::vector<uint32_t> order(lines.rows.size());
-    std::iota(order.begin(), order.end(), 0u);
-    auto by_id = [&](uint32_t a, uint32_t b) {
-      return text_of(ids, lines.rows[a]) < text_of(ids, lines.rows[b]);
-    };
-    if (!std::is_sorted(order.begin(), order.end(), by_id)) {
-      std::sort(order.begin(), order.end(), by_id);
-    }
-    const size_t pool_index = plan.find_pool(program.pool) - plan.pools.data();
-    const Pool& pool = plan.pools[pool_index];
-    for (const uint32_t line : order) {
-      const RowIndex row = lines.rows[line];
-      AwardRow out;
-      out.enterprise = text_of(ids, row);
-      out.name = text_of(names, row);
-      out.region = code_of(regions, row);
-      out.program = &program.id;
-      const int32_t settlement = grants.settlement[line];
-      if (settlement >= 0) {
-        out.pool = allocation.pools[settlement].id;
-      } else if (pool.split && !allocation.region_of_row[pool_index].empty() &&
-                 allocation.region_of_row[pool_index][row] >= 0) {
-        out.pool = pool.id + "/" + pool.split->regions[allocation.region_of_row[pool_index][row]];
-      } else {
-        out.pool = program.budget ? pool.id + ":" + program.id : pool.id;
-      }
-      // A stacked-out or dropped line shows its own award as requested (SPEC §7).
-      const bool out_of_play = grants.status[line] == LineStatus::kStackedOut ||
-                               grants.status[line] == LineStatus::kDroppedBelowMin;
-      out.requested = Money::from_fen(out_of_play ? lines.award[line] : lines.requested[line]);
-      out.granted = Money::from_fen(grants.granted[line]);
-      out.status = grants.status[line];
-      out.reason = describe_line(compiled, allocation, p, line);
-      visit(out);
-    }
+  const AwardTable table = award_table(compiled, allocation);
+  for (size_t index = 0; index < table.size(); ++index) {
+    const RowIndex row = table.row[index];
+    AwardRow out;
+    out.enterprise = text_of(ids, row);
+    out.name = text_of(names, row);
+    out.region = code_of(regions, row);
+    out.program = &plan.programs[table.program[index]].id;
+    out.pool = allocation.pools[table.pool[index]].id;
+    out.requested = Money::from_fen(table.requested[index]);
+    out.granted = Money::from_fen(table.granted[index]);
+    out.status = table.status[index];
+    out.reason = describe_line(compiled, allocation, table.program[index], table.line[index]);
+    visit(out);
   }
 }
 
