@@ -55,6 +55,8 @@ struct PoolSummary {
   std::optional<int64_t> max_funded;  // priority, lottery: the walk's limit, if any
 };
 
+std::string_view pool_kind_name(PoolSummary::Kind kind);  // "pool", "region", "program"
+
 // Per program, aligned with the award stage's lines (awards.programs[p]).
 struct ProgramGrants {
   // 1 where `skip` passed the line over because it did not fit what was left.

@@ -194,5 +194,7 @@ Status plan_error(const Plan& plan, const PlanSource& source, const std::string&
 Result<Plan> parse_plan(std::string_view text, const std::string& file_name = "plan");
 // Reads the file at `path`.
 Result<Plan> load_plan(const std::string& path);
+// The bytes of a plan file, as load_plan() reads them (what-if overrides the text itself).
+Result<std::string> read_plan_text(const std::string& path);
 
 }  // namespace subsidy

@@ -159,6 +159,9 @@ class Column {
   }
   // kTags: `codes` already interned in dictionary_for_build(); duplicates are dropped here.
   void append_tags(std::span<const int32_t> codes);
+  // kTags: a cell's text, tags separated by ';', each trimmed of spaces and tabs, empty ones
+  // dropped (an empty cell is the empty set).
+  void append_tag_text(std::string_view text);
   Dictionary& dictionary_for_build() { return *dictionary_; }
   // Appends the rows of `other` (same name and type), re-coding its dictionary into this one,
   // and releases other's buffers.
@@ -195,6 +198,7 @@ class Column {
   ColumnVector<uint64_t> offsets_;
   ColumnVector<int32_t> tag_codes_;
   std::vector<ColumnVector<uint64_t>> tag_bitmaps_;
+  std::vector<int32_t> tag_scratch_;  // append_tag_text()'s codes of one cell
   std::unique_ptr<Dictionary> dictionary_;
 };
 
@@ -262,6 +266,11 @@ struct Schema {
 // Unknown or repeated keys, wrong types and bad units are errors naming the file and the key.
 Result<Schema> load_schema(const std::string& path);
 Result<Schema> parse_schema(std::string_view yaml_text, const std::string& file_name = "schema");
+
+// A standard column of SPEC §4 by its name or its usual Chinese header ("入库税金" → tax_paid,
+// money); nullopt for any other column.
+std::optional<std::pair<std::string_view, ColumnType>> standard_column_of(
+    std::string_view name_or_header);
 
 enum class Encoding { kUtf8, kGbk };
 Result<Encoding> parse_encoding(std::string_view text);  // "utf-8"/"utf8", "gbk"/"gb18030"

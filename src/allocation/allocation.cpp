@@ -52,6 +52,18 @@ struct CompiledPlanData {
 
 }  // namespace internal
 
+std::string_view pool_kind_name(PoolSummary::Kind kind) {
+  switch (kind) {
+    case PoolSummary::Kind::kPool:
+      return "pool";
+    case PoolSummary::Kind::kRegion:
+      return "region";
+    case PoolSummary::Kind::kProgram:
+      return "program";
+  }
+  return "pool";
+}
+
 std::string_view line_status_name(LineStatus status) {
   switch (status) {
     case LineStatus::kGranted:

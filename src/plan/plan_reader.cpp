@@ -743,7 +743,7 @@ Result<Plan> parse_plan(std::string_view text, const std::string& file_name) {
   }
 }
 
-Result<Plan> load_plan(const std::string& path) {
+Result<std::string> read_plan_text(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
     return not_found(fmt::format("cannot open plan {}: it is a directory", path));
@@ -752,7 +752,12 @@ Result<Plan> load_plan(const std::string& path) {
   if (!in) return not_found(fmt::format("cannot open plan {}", path));
   std::stringstream text;
   text << in.rdbuf();
-  return parse_plan(text.str(), path);
+  return text.str();
+}
+
+Result<Plan> load_plan(const std::string& path) {
+  SUBSIDY_ASSIGN_OR_RETURN(const std::string text, read_plan_text(path));
+  return parse_plan(text, path);
 }
 
 }  // namespace subsidy

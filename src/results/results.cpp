@@ -189,18 +189,6 @@ void for_each_award_row(const CompiledPlan& compiled, const Allocation& allocati
   }
 }
 
-const char* kind_name(PoolSummary::Kind kind) {
-  switch (kind) {
-    case PoolSummary::Kind::kPool:
-      return "pool";
-    case PoolSummary::Kind::kRegion:
-      return "region";
-    case PoolSummary::Kind::kProgram:
-      return "program";
-  }
-  return "pool";
-}
-
 std::string optional_yuan(const std::optional<Money>& amount) {
   return amount ? format_yuan(*amount) : std::string();
 }
@@ -306,7 +294,7 @@ std::string result_json(const CompiledPlan& compiled, const Allocation& allocati
   nlohmann::ordered_json pools = nlohmann::ordered_json::array();
   for (const PoolSummary& pool : allocation.pools) {
     pools.push_back({{"pool", pool.id},
-                     {"kind", kind_name(pool.kind)},
+                     {"kind", std::string(pool_kind_name(pool.kind))},
                      {"received", optional_yuan(pool.received)},
                      {"reserve", optional_yuan(pool.reserve)},
                      {"budget", format_yuan(pool.budget)},

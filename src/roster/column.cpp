@@ -179,6 +179,22 @@ void Column::append_string(std::string_view value) {
   push_validity(true);
 }
 
+void Column::append_tag_text(std::string_view text) {
+  auto trim = [](std::string_view tag) {
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    return tag;
+  };
+  tag_scratch_.clear();
+  while (!text.empty()) {
+    const size_t cut = text.find(';');
+    const std::string_view tag = trim(text.substr(0, cut));
+    if (!tag.empty()) tag_scratch_.push_back(dictionary_->intern(tag));
+    text = cut == std::string_view::npos ? std::string_view() : text.substr(cut + 1);
+  }
+  append_tags(tag_scratch_);
+}
+
 void Column::append_tags(std::span<const int32_t> codes) {
   assert(type_ == ColumnType::kTags);
   tag_bitmaps_.clear();

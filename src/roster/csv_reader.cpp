@@ -64,6 +64,16 @@ const StandardColumn* standard_column(std::string_view name_or_header) {
   }
   return nullptr;
 }
+}  // namespace
+
+std::optional<std::pair<std::string_view, ColumnType>> standard_column_of(
+    std::string_view name_or_header) {
+  const StandardColumn* column = standard_column(name_or_header);
+  if (column == nullptr) return std::nullopt;
+  return std::pair(column->name, column->type);
+}
+
+namespace {
 
 struct FileColumn {
   std::string name;
@@ -248,7 +258,6 @@ void load_part(CsvScanner& scanner, const ByteSource& source,
                    [](const FileColumn& column) { return column.name == "id"; }) -
       file_columns.begin());
   std::vector<Cell> cells(width);
-  std::vector<int32_t> tag_codes;
   Record record;
   RowIndex rows = 0;
   constexpr RowIndex kSampleRows = 4096;
@@ -318,16 +327,7 @@ void load_part(CsvScanner& scanner, const ByteSource& source,
       const Cell& cell = cells[col_idx];
       Column& column = out->columns[col_idx];
       if (column.type() == ColumnType::kTags) {
-        // An empty tags cell is the empty set, not null.
-        tag_codes.clear();
-        std::string_view rest = cell.text;
-        while (!rest.empty()) {
-          const size_t cut = rest.find(';');
-          const std::string_view tag = trim(rest.substr(0, cut));
-          if (!tag.empty()) tag_codes.push_back(column.dictionary_for_build().intern(tag));
-          rest = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 1);
-        }
-        column.append_tags(tag_codes);
+        column.append_tag_text(cell.text);  // an empty cell is the empty set, not null
       } else if (!cell.valid) {
         column.append_null();
       } else {
