@@ -11,6 +11,7 @@
 
 #include "common_bench.hpp"
 #include "subsidy/allocation.hpp"
+#include "subsidy/results.hpp"
 
 namespace {
 
@@ -90,9 +91,41 @@ void BM_XuyiCompilePlan(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// What the Python face does for each allocate() after the first over a roster: compile the plan
+// sharing the first plan's id ranks (compile_plan_like) and allocate; with range(2) = 1, also lay
+// out awards.csv's rows as columns (award_table), what its awards frame starts from.
+// benchmarks/python_bench.py compares Python's allocate() and allocate() + awards frame with these.
+void BM_XuyiCompileLikeAllocate(benchmark::State& state) {
+  const Roster& roster = synthetic_roster(state.range(0));
+  Result<CompiledPlan> first = compile_plan(xuyi_plan(), roster);
+  if (!first.ok()) {
+    state.SkipWithError(first.status().message().c_str());
+    return;
+  }
+  const AllocateOptions options{.threads = static_cast<int>(state.range(1))};
+  for (auto _ : state) {
+    Result<CompiledPlan> compiled = compile_plan_like(xuyi_plan(), *first);
+    Result<Allocation> allocation = allocate(*compiled, options);
+    if (!allocation.ok()) {
+      state.SkipWithError(allocation.status().message().c_str());
+      return;
+    }
+    if (state.range(2) == 1) {
+      const AwardTable table = award_table(*compiled, *allocation);
+      benchmark::DoNotOptimize(table.granted.data());
+    }
+    benchmark::DoNotOptimize(allocation->pools.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 BENCHMARK(BM_XuyiAllocate)->Apply(sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_XuyiCompilePlan)
     ->Apply(subsidy_bench::roster_sizes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_XuyiCompileLikeAllocate)
+    ->ArgsProduct({{1'000'000}, {1, 2}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_XuyiSettle)->Args({1'000'000, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
