@@ -27,12 +27,16 @@ def yuan(fen: Optional[int]) -> Optional[decimal.Decimal]:
     return decimal.Decimal(int(fen)).scaleb(-2)
 
 
+_ONE_FEN = decimal.Decimal("0.01")
+
+
 def yuan_array(fen: np.ndarray) -> np.ndarray:
-    """An int64 array of fen as an object array of Decimal yuan."""
-    scaled = [decimal.Decimal(value).scaleb(-2) for value in fen.tolist()]
-    out = np.empty(len(scaled), dtype=object)
-    out[:] = scaled
-    return out
+    """An int64 array of fen as an object array of Decimal yuan (fen × Decimal('0.01') is exact and
+    keeps two places). Filled by fromiter: assigning a list of Decimals into an object array is
+    several times slower."""
+    values = fen.tolist()
+    return np.fromiter(map(_ONE_FEN.__rmul__, map(decimal.Decimal, values)), dtype=object,
+                       count=len(values))
 
 
 def money_series(fen: np.ndarray, money: str, name: str, index=None) -> pd.Series:
