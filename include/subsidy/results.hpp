@@ -67,6 +67,10 @@ struct AwardTable {
 };
 AwardTable award_table(const CompiledPlan& compiled, const Allocation& allocation);
 
+// Adds the bytes of the file at `path` to `hash` as one part (end_part() included): run ids hash
+// the plan and roster files. An unreadable file is kIoError "cannot read <path>".
+Status hash_file(RunHasher& hash, const std::string& path);
+
 // awards.csv as text: enterprise,name,region,program,pool,requested,granted,status,reason.
 std::string awards_csv(const CompiledPlan& compiled, const Allocation& allocation);
 // pools.csv as text: pool,received,reserve,budget,requested,granted,remaining,funded,scaling,

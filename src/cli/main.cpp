@@ -140,15 +140,7 @@ subsidy::Result<std::string> run_id(const std::string& plan_path, const RosterAr
   subsidy::RunHasher hash;
   std::vector<std::string> paths = {plan_path, roster_args.roster};
   if (!roster_args.schema.empty()) paths.push_back(roster_args.schema);
-  for (const std::string& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return subsidy::io_error(fmt::format("cannot read {}", path));
-    std::string chunk(1 << 20, '\0');
-    while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
-      hash.add(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())));
-    }
-    hash.end_part();
-  }
+  for (const std::string& path : paths) SUBSIDY_RETURN_IF_ERROR(subsidy::hash_file(hash, path));
   hash.add(roster_args.encoding);
   hash.end_part();
   hash.add(subsidy::engine_version());

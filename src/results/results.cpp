@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -55,6 +56,18 @@ void RunHasher::end_part() {
 }
 
 std::string RunHasher::hex() const { return fmt::format("{:016x}", state_); }
+
+Status hash_file(RunHasher& hash, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return io_error(fmt::format("cannot read {}", path));
+  std::string chunk(size_t{1} << 20, '\0');
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    hash.add(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())));
+  }
+  if (in.bad()) return io_error(fmt::format("cannot read {}", path));
+  hash.end_part();
+  return Status::Ok();
+}
 
 namespace {
 

@@ -15,6 +15,7 @@
 #include "subsidy/roster.hpp"
 #include "subsidy/rules.hpp"
 #include "subsidy/status.hpp"
+#include "subsidy/subsidy.h"
 #include "subsidy/synth.hpp"
 #include "subsidy/whatif.hpp"
 
