@@ -281,7 +281,13 @@ Result<ImportReport> Ledger::Impl::add(const std::string& source,
     added.push_back(&event);
     const auto type = static_cast<size_t>(event.type);
     ++report.added_by_type[type];
-    report.amount_by_type[type] += event.amount;
+    try {
+      report.amount_by_type[type] += event.amount;
+    } catch (const OverflowError& e) {
+      // The report's sums span pools, so they may pass int64 where no pool's balance does.
+      return out_of_range(fmt::format("{}: the {} amounts of the batch sum past int64 fen: {}",
+                                      source, ledger_event_name(event.type), e.what()));
+    }
   }
   report.added = static_cast<int64_t>(added.size());
   try {

@@ -176,6 +176,22 @@ TEST_F(LedgerTest, ReadsAFileAndGbk) {
 // ---------------------------------------------------------------------------------------------
 // Opening and migrating
 
+// Two receipts that fit their pools but not the report's sum: an error, nothing added.
+TEST_F(LedgerTest, ReportSumsPastInt64AreAnErrorNotAThrow) {
+  Result<Ledger> ledger = Ledger::open(db());
+  ASSERT_TRUE(ledger.ok()) << ledger.status().message();
+  const std::string body =
+      "2023-01-01,received,a,,,,50000000000000000,R-1\n"
+      "2023-01-01,received,b,,,,50000000000000000,R-2\n";
+  Result<ImportReport> report = ledger->import(batch(body, "big.csv"));
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(report.status().message(),
+            "big.csv: the received amounts of the batch sum past int64 fen: money overflow: "
+            "a sum leaves the range of int64 fen");
+  EXPECT_EQ(event_count(*ledger), 0u);
+}
+
 TEST_F(LedgerTest, NewFileIsAtTheLatestSchemaAndMarked) {
   {
     Result<Ledger> ledger = Ledger::open(db());
