@@ -54,8 +54,7 @@ void BM_WhatifSweep100(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kPoints * state.range(0));
 }
 BENCHMARK(BM_WhatifSweep100)
-    ->Args({1'000'000, 2})
-    ->Args({1'000'000, 1})
+    ->ArgsProduct({{10'000, 100'000, 1'000'000}, {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
