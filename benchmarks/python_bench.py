@@ -10,7 +10,8 @@ Measures (best of --repeat, seconds):
     ranks of the first plan compiled against it) and allocated — against the C++ benchmark
     BM_XuyiCompileLikeAllocate/N/threads/0, the same work from C++ (target: ≤ 1.3×);
   - allocate() and its awards DataFrame with int64 fen, against BM_XuyiCompileLikeAllocate/N/T/1
-    (the same plus award_table, awards.csv's rows as columns);
+    (the same plus award_table, awards.csv's rows as columns) — with the ids and names as str, and
+    without them (names=False: roster rows instead, the fast path; target ≤ 1.3×);
   - the awards DataFrame with Decimal, the default (what .awards costs on top);
   - pandas.read_csv of the same file, for scale.
 The synthetic roster is `subsidy synth --rows N --seed 42`, the one the C++ benchmarks build.
@@ -79,6 +80,8 @@ def main():
             plan, from_csv, money="fen", threads=args.threads))
         with_frame_seconds, _ = best(args.repeat, lambda: subsidy.allocate(
             plan, from_csv, money="fen", threads=args.threads).awards)
+        with_lean_frame_seconds, _ = best(args.repeat, lambda: subsidy.allocate(
+            plan, from_csv, money="fen", threads=args.threads).awards_frame(names=False))
         decimal_frame_seconds, _ = best(args.repeat, lambda: run.awards_frame(money="decimal"))
 
         def cpp(table):
@@ -108,6 +111,9 @@ def main():
     print(f"allocate + awards frame (int64 fen)  {with_frame_seconds * 1000:8.1f} ms")
     print(f"the same from C++ (+ award_table)    {cpp_table_seconds * 1000:8.1f} ms   ratio "
           f"{with_frame_seconds / cpp_table_seconds:.2f}")
+    print(f"allocate + frame without id/name str {with_lean_frame_seconds * 1000:8.1f} ms   ratio "
+          f"{with_lean_frame_seconds / cpp_table_seconds:.2f} (target <= 1.3: "
+          f"{'met' if with_lean_frame_seconds <= 1.3 * cpp_table_seconds else 'NOT met'})")
     print(f"awards frame with Decimal (default)  {decimal_frame_seconds * 1000:8.1f} ms")
 
 

@@ -342,7 +342,9 @@ RunHandle allocate_run(const PlanHandle& plan, const RosterHandle& roster, int t
   return run;
 }
 
-py::dict award_columns(RunHandle& run, bool reasons) {
+// The award table's columns; `text`: the enterprise ids and names as str (else only the roster
+// rows, for a caller who joins on its own frame).
+py::dict award_columns(RunHandle& run, bool reasons, bool text) {
   const AwardTable& table = run.awards();
   const Roster& roster = run.roster();
   const Plan& plan = run.plan();
@@ -351,8 +353,11 @@ py::dict award_columns(RunHandle& run, bool reasons) {
   const Column* names = roster.find("name");
   const Column* regions = roster.find("region");
   py::dict out;
-  out["enterprise"] = column_strings(ids, table.row);
-  out["name"] = column_strings(names, table.row);
+  out["row"] = array_of(table.row);
+  if (text) {
+    out["enterprise"] = column_strings(ids, table.row);
+    out["name"] = column_strings(names, table.row);
+  }
   // Regions as the roster's dictionary codes, for a categorical column.
   std::vector<int32_t> region_codes(table.size(), -1);
   py::list region_names;
@@ -833,7 +838,7 @@ PYBIND11_MODULE(_core, module) {
   module.def("parse_plan", &plan_of_text, py::arg("text"), py::arg("file_name"));
 
   py::class_<RunHandle>(module, "Run")
-      .def("award_columns", &award_columns, py::arg("reasons") = false)
+      .def("award_columns", &award_columns, py::arg("reasons") = false, py::arg("text") = true)
       .def("pool_rows", [](const RunHandle& run) { return pool_rows(*run.allocation); })
       .def("explain", &explain_run, py::arg("enterprise"))
       .def("awards_csv",

@@ -196,22 +196,30 @@ class Allocation:
         self._money = check_money(money)
         self._frames: dict = {}
 
-    def awards_frame(self, *, money: Optional[str] = None, reasons: bool = False) -> pd.DataFrame:
+    def awards_frame(self, *, money: Optional[str] = None, reasons: bool = False,
+                     names: bool = True) -> pd.DataFrame:
         """The award lines as awards.csv orders them (programs in plan order, then enterprise id):
-        enterprise, name, region, program, pool, requested, granted, status (categorical) and,
-        with ``reasons=True``, the reason of each line (slower: one text per line)."""
+        enterprise, name, region, program, pool, requested, granted, status (categorical), and
+        row, the line's row in the roster (its position in the DataFrame given to
+        Roster.from_pandas, or among the CSV file's records). With ``reasons=True``, also the
+        reason of each line (slower: one text per line). With ``names=False``, no enterprise and
+        name columns: the fast path for joining on the roster by ``row``, as a str object per line
+        is most of the frame's cost."""
         money = check_money(money or self._money)
-        columns = self._core.award_columns(reasons)
-        data = {
-            "enterprise": pd.Series(columns["enterprise"], dtype=object),
-            "name": pd.Series(columns["name"], dtype=object),
+        columns = self._core.award_columns(reasons, names)
+        data = {}
+        if names:
+            data["enterprise"] = pd.Series(columns["enterprise"], dtype=object)
+            data["name"] = pd.Series(columns["name"], dtype=object)
+        data.update({
             "region": _categorical(columns["region"]),
             "program": _categorical(columns["program"]),
             "pool": _categorical(columns["pool"]),
             "requested": money_series(columns["requested"], money, "requested"),
             "granted": money_series(columns["granted"], money, "granted"),
             "status": _categorical(columns["status"]),
-        }
+            "row": pd.Series(columns["row"], dtype="int64"),
+        })
         if reasons:
             data["reason"] = pd.Series(columns["reason"], dtype=object)
         return pd.DataFrame(data)

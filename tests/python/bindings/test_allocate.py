@@ -27,7 +27,7 @@ def test_awards_frame_rows_equal_golden(example):
     expected = csv_rows(golden(name, "awards.csv"))
     frame = run.awards
     assert list(frame.columns) == ["enterprise", "name", "region", "program", "pool", "requested",
-                                   "granted", "status"]
+                                   "granted", "status", "row"]
     assert len(frame) == len(expected)
     for (_, row), want in zip(frame.iterrows(), expected):
         for column in AWARD_TEXT:
@@ -35,6 +35,19 @@ def test_awards_frame_rows_equal_golden(example):
         for column in ("requested", "granted"):
             assert row[column] == Decimal(want[column])
             assert str(row[column]) == want[column]  # two places, as awards.csv prints them
+
+
+def test_awards_frame_row_is_the_roster_row_and_names_false_drops_only_the_text(example, roster_small):
+    name, run = example
+    frame = run.awards
+    roster = roster_small.to_pandas()
+    assert frame["row"].dtype == "int64"
+    assert list(roster["id"].iloc[frame["row"]]) == list(frame["enterprise"])
+    assert list(roster["name"].iloc[frame["row"]]) == list(frame["name"])
+    lean = run.awards_frame(names=False)
+    assert list(lean.columns) == ["region", "program", "pool", "requested", "granted", "status",
+                                  "row"]
+    pd.testing.assert_frame_equal(lean, frame.drop(columns=["enterprise", "name"]))
 
 
 def test_awards_frame_dtypes(example):
