@@ -324,16 +324,16 @@ void subsidy_string_free(char* text) { std::free(text); }
 // Rosters
 
 subsidy_status subsidy_roster_load_csv(subsidy_roster** out, const char* path) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"path", path}}, [&]() -> Status {
-    *out = nullptr;
     return give_handle(out, load_roster_csv(path), Source::file(path));
   });
 }
 
 subsidy_status subsidy_roster_parse_csv(subsidy_roster** out, const char* data, size_t size,
                                         const char* file_name) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"data", data}}, [&]() -> Status {
-    *out = nullptr;
     Source source = Source::memory(file_name, "<memory>", data, size);
     return give_handle(out, parse_roster_csv(source.bytes, {}, nullptr, source.name),
                        std::move(source));
@@ -350,16 +350,16 @@ void subsidy_roster_free(subsidy_roster* roster) { delete roster; }
 // Plans
 
 subsidy_status subsidy_plan_load(subsidy_plan** out, const char* path) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"path", path}}, [&]() -> Status {
-    *out = nullptr;
     return give_handle(out, load_plan(path), Source::file(path));
   });
 }
 
 subsidy_status subsidy_plan_parse(subsidy_plan** out, const char* text, size_t size,
                                   const char* file_name) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"text", text}}, [&]() -> Status {
-    *out = nullptr;
     Source source = Source::memory(file_name, "plan", text, size);
     return give_handle(out, parse_plan(source.bytes, source.name), std::move(source));
   });
@@ -376,8 +376,8 @@ void subsidy_plan_free(subsidy_plan* plan) { delete plan; }
 
 subsidy_status subsidy_allocate(subsidy_run** out, const subsidy_plan* plan,
                                 const subsidy_roster* roster, int threads) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"plan", plan}, {"roster", roster}}, [&]() -> Status {
-    *out = nullptr;
     if (threads < 0) {
       return invalid_argument(
           fmt::format("subsidy_allocate: threads is {}; expected 0 (every core) or more", threads));
@@ -475,9 +475,9 @@ const char* subsidy_run_warning(const subsidy_run* run, size_t index) {
 }
 
 subsidy_status subsidy_run_explain(char** out, const subsidy_run* run, const char* enterprise_id) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"run", run}, {"enterprise_id", enterprise_id}},
                [&]() -> Status {
-                 *out = nullptr;
                  Result<std::string> text =
                      explain_enterprise(*run->compiled, run->allocation, enterprise_id);
                  if (!text.ok()) return text.status();
@@ -487,16 +487,16 @@ subsidy_status subsidy_run_explain(char** out, const subsidy_run* run, const cha
 }
 
 subsidy_status subsidy_run_awards_csv(char** out, const subsidy_run* run) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"run", run}}, [&]() -> Status {
-    *out = nullptr;
     give_string(out, awards_csv(*run->compiled, run->allocation));
     return Status::Ok();
   });
 }
 
 subsidy_status subsidy_run_pools_csv(char** out, const subsidy_run* run) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"run", run}}, [&]() -> Status {
-    *out = nullptr;
     give_string(out, pools_csv(run->allocation));
     return Status::Ok();
   });
@@ -559,8 +559,8 @@ subsidy_execution_totals to_c(const LedgerTotals& row, const subsidy_execution::
 extern "C" {
 
 subsidy_status subsidy_ledger_open(subsidy_ledger** out, const char* path) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"path", path}}, [&]() -> Status {
-    *out = nullptr;
     Result<Ledger> ledger = Ledger::open(path);
     if (!ledger.ok()) return ledger.status();
     *out = new subsidy_ledger{std::move(*ledger)};
@@ -610,8 +610,8 @@ void subsidy_ledger_free(subsidy_ledger* ledger) { delete ledger; }
 
 subsidy_status subsidy_ledger_execution(subsidy_execution** out, const subsidy_ledger* ledger,
                                         const char* as_of, const char* by) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"ledger", ledger}, {"as_of", as_of}}, [&]() -> Status {
-    *out = nullptr;
     Result<Date> date = parse_date(as_of);
     if (!date.ok()) return date.status().with_context("as_of");
     Result<LedgerKey> key = parse_ledger_key(by != nullptr ? by : "pool");
@@ -660,16 +660,16 @@ const char* subsidy_execution_schedule_progress(const subsidy_execution* report)
 }
 
 subsidy_status subsidy_execution_csv(char** out, const subsidy_execution* report) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"report", report}}, [&]() -> Status {
-    *out = nullptr;
     give_string(out, execution_csv(report->report));
     return Status::Ok();
   });
 }
 
 subsidy_status subsidy_execution_json(char** out, const subsidy_execution* report) {
+  if (out != nullptr) *out = nullptr;  // so that it can be freed whatever fails, even an argument
   return guard(__func__, {{"out", out}, {"report", report}}, [&]() -> Status {
-    *out = nullptr;
     give_string(out, execution_json(report->report));
     return Status::Ok();
   });

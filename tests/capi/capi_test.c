@@ -461,13 +461,22 @@ static void test_errors(void) {
   /* NULL arguments, named. */
   CHECK_STATUS(SUBSIDY_ERROR_INVALID_ARGUMENT, subsidy_roster_load_csv(NULL, "x.csv"));
   CHECK_STR("subsidy_roster_load_csv: out is NULL", subsidy_last_error());
+  /* An output handle holding junk is set to NULL even when another argument is the fault. */
+  roster = (subsidy_roster*)0x1234;
   CHECK_STATUS(SUBSIDY_ERROR_INVALID_ARGUMENT, subsidy_roster_load_csv(&roster, NULL));
   CHECK_STR("subsidy_roster_load_csv: path is NULL", subsidy_last_error());
-  subsidy_run* run = NULL;
+  CHECK(roster == NULL);
+  subsidy_run* run = (subsidy_run*)0x5678;
   CHECK_STATUS(SUBSIDY_ERROR_INVALID_ARGUMENT, subsidy_allocate(&run, NULL, NULL, 1));
   CHECK_STR("subsidy_allocate: plan is NULL", subsidy_last_error());
+  CHECK(run == NULL);
+  plan = (subsidy_plan*)0x9abc;
   CHECK_STATUS(SUBSIDY_ERROR_INVALID_ARGUMENT, subsidy_plan_parse(&plan, NULL, 0, NULL));
   CHECK_STR("subsidy_plan_parse: text is NULL", subsidy_last_error());
+  CHECK(plan == NULL);
+  char* junk_text = (char*)0xdef0;
+  CHECK_STATUS(SUBSIDY_ERROR_INVALID_ARGUMENT, subsidy_run_explain(&junk_text, NULL, "x"));
+  CHECK(junk_text == NULL);
   size_t count = 0;
   CHECK_STATUS(SUBSIDY_ERROR_INVALID_ARGUMENT, subsidy_run_line_count(&count, NULL));
   CHECK_STR("subsidy_run_line_count: run is NULL", subsidy_last_error());

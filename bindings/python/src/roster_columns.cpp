@@ -95,29 +95,43 @@ bool is_null_object(PyObject* object) {
   return py::hasattr(handle, "is_nan") && handle.attr("is_nan")().cast<bool>();
 }
 
-// The text a CSV cell would hold for `object` (not null).
-std::string text_of_object(PyObject* object) {
+// The text a CSV cell would hold for `object` (not null), for a column of type `type`: a date or
+// datetime gives its date for a date column and its whole ISO text otherwise. Bytes and objects
+// without a text of their own are refused rather than written as their repr.
+Result<std::string> text_of_object(PyObject* object, ColumnType type) {
   if (PyUnicode_Check(object)) {
     Py_ssize_t size = 0;
     const char* chars = PyUnicode_AsUTF8AndSize(object, &size);
     if (chars == nullptr) throw py::error_already_set();
     return std::string(chars, static_cast<size_t>(size));
   }
-  if (PyBool_Check(object)) return object == Py_True ? "true" : "false";
+  if (PyBool_Check(object)) return std::string(object == Py_True ? "true" : "false");
   if (PyFloat_Check(object)) return shortest_fixed(PyFloat_AS_DOUBLE(object));
   py::handle handle(object);
-  if (py::hasattr(handle, "isoformat") && py::hasattr(handle, "year")) {
-    // datetime.date, datetime.datetime, pandas.Timestamp: the date part.
-    return py::str(handle.attr("isoformat")()).cast<std::string>().substr(0, 10);
+  if (PyBytes_Check(object) || PyByteArray_Check(object)) {
+    return invalid_argument("a bytes value: decode it to str first");
   }
-  if (PyLong_Check(object)) return py::str(handle).cast<std::string>();
-  // decimal.Decimal and anything else with a fixed-point format ("1.5E+3" → "1500").
+  if (py::hasattr(handle, "isoformat") && py::hasattr(handle, "year")) {
+    // datetime.date, datetime.datetime, pandas.Timestamp.
+    std::string iso = py::str(handle.attr("isoformat")()).cast<std::string>();
+    if (type == ColumnType::kDate) iso.resize(std::min<size_t>(iso.size(), 10));
+    return iso;
+  }
+  if (PyIndex_Check(object)) {  // int, numpy integers
+    return py::str(py::reinterpret_steal<py::object>(PyNumber_Index(object))).cast<std::string>();
+  }
+  // decimal.Decimal: fixed point ("1.5E+3" → "1500").
   if (py::hasattr(handle, "as_tuple")) {
     PyObject* formatted = PyObject_Format(object, py::str("f").ptr());
     if (formatted == nullptr) throw py::error_already_set();
     return py::reinterpret_steal<py::str>(formatted).cast<std::string>();
   }
-  return py::str(handle).cast<std::string>();
+  if (PyFloat_Check(object) || PyNumber_Check(object)) {  // numpy floats
+    return shortest_fixed(PyFloat_AsDouble(object));
+  }
+  return invalid_argument(fmt::format(
+      "a {} value has no text of its own",
+      py::str(py::type::of(handle).attr("__name__")).cast<std::string>()));
 }
 
 // A problem in one cell, before the column and row are known.
@@ -301,7 +315,12 @@ Status ColumnBuilder::from_categorical(RowIndex rows) {
     if (is_null_object(category)) {
       return invalid_argument(fmt::format("column {}: a category is null", input_.name));
     }
-    text_of_category[index] = text_of_object(category);
+    Result<std::string> text = text_of_object(category, type);
+    if (!text.ok()) {
+      return invalid_argument(
+          fmt::format("column {}, category {}: {}", input_.name, index, text.status().message()));
+    }
+    text_of_category[index] = std::move(*text);
     if (type == ColumnType::kString) {
       code_of_category[index] = column_.dictionary_for_build().intern(text_of_category[index]);
     }
@@ -360,7 +379,8 @@ Status ColumnBuilder::from_objects(RowIndex rows) {
   for (RowIndex row = 0; row < rows; ++row) {
     PyObject* object = objects[row];
     if (type == ColumnType::kTags && object != nullptr && !PyUnicode_Check(object) &&
-        (PyList_Check(object) || PyTuple_Check(object) || PyAnySet_Check(object))) {
+        (PyList_Check(object) || PyTuple_Check(object) || PyAnySet_Check(object) ||
+         py::isinstance<py::array>(object))) {
       const Status added = append_tags_object(object);
       if (!added.ok()) return cell_error(row, added);
       continue;
@@ -381,12 +401,14 @@ Status ColumnBuilder::from_objects(RowIndex rows) {
       column_.append_int64(*fen);
       continue;
     }
-    if (type == ColumnType::kMoney && PyLong_Check(object) && !PyBool_Check(object)) {
+    if (type == ColumnType::kMoney && PyIndex_Check(object) && !PyBool_Check(object)) {
       return cell_error(row, invalid_argument(
                                  "an int in a money column of objects is ambiguous: give int64 fen "
                                  "as the whole column's dtype, or yuan as decimal.Decimal or str"));
     }
-    const std::string text = text_of_object(object);
+    Result<std::string> text_or = text_of_object(object, type);
+    if (!text_or.ok()) return cell_error(row, text_or.status());
+    const std::string& text = *text_or;
     if (type == ColumnType::kText || type == ColumnType::kString) {
       column_.append_string(text);
       continue;
@@ -411,6 +433,28 @@ Status ColumnBuilder::build(RowIndex rows) {
     return invalid_argument(fmt::format("column {}: the null mask does not match", input_.name));
   }
   const std::string& kind = input_.kind;
+  // The buffer is read as it lies: one contiguous run of the kind's element type.
+  struct Element {
+    char kind;  // numpy's dtype kind
+    py::ssize_t size;
+  };
+  const Element expected = kind == "int64" || kind == "days" ? Element{'i', 8}
+                           : kind == "float64"                ? Element{'f', 8}
+                           : kind == "categorical"            ? Element{'i', 4}
+                           : kind == "bool"                   ? Element{'b', 1}
+                                                              : Element{'O', sizeof(PyObject*)};
+  if (!(input_.data.flags() & py::array::c_style) || input_.data.dtype().kind() != expected.kind ||
+      input_.data.itemsize() != expected.size) {
+    return internal_error(fmt::format("column {}: a {} column needs a contiguous array of {}{}",
+                                      input_.name, kind, expected.kind, expected.size));
+  }
+  if (!input_.mask.is_none()) {
+    const py::array mask = input_.mask.cast<py::array>();
+    if (!(mask.flags() & py::array::c_style) || mask.dtype().kind() != 'b') {
+      return internal_error(fmt::format("column {}: the null mask is not a contiguous bool array",
+                                        input_.name));
+    }
+  }
   if (kind == "int64") return from_int64(rows);
   if (kind == "float64") return from_float64(rows);
   if (kind == "categorical") return from_categorical(rows);

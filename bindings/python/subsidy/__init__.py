@@ -28,7 +28,7 @@ from . import _core
 from ._errors import NotFoundError
 from ._money import check_money, money_series, optional_money_series, yuan
 from ._money import money as _amount
-from ._roster import columns_of_frame, frame_of_roster
+from ._roster import columns_of_frame, dates_series, frame_of_roster
 
 __version__ = _core.__version__
 __all__ = [
@@ -52,7 +52,7 @@ class Roster:
         schema file). Errors name the file, line, column and reason."""
         return cls(_core.load_roster_csv(os.fspath(path),
                                          None if schema is None else os.fspath(schema),
-                                         encoding, threads))
+                                         encoding, _threads(threads)))
 
     @classmethod
     def from_pandas(cls, frame: pd.DataFrame, *,
@@ -102,7 +102,7 @@ class Roster:
 
 def _plan_json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format(value, "f")  # never the exponent form (8.0E+5) the plan reader refuses
+        return _plain_number(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, np.integer):
@@ -110,6 +110,17 @@ def _plan_json_default(value: Any) -> Any:
     if isinstance(value, np.floating):
         return float(value)
     raise TypeError(f"a plan value cannot be {type(value).__name__}: {value!r}")
+
+
+def _plain_floats(value: Any) -> Any:
+    """The plan with its floats as plain decimal text (json would write 1e+16)."""
+    if isinstance(value, float):
+        return _plain_number(value)
+    if isinstance(value, Mapping):
+        return {key: _plain_floats(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_floats(item) for item in value]
+    return value
 
 
 class Plan:
@@ -133,7 +144,8 @@ class Plan:
         """A plan from the same structure as the YAML file, as Python values. Amounts and rates
         are best given as text ("50万", "5%") or Decimal; ints are yuan, floats are written as
         Python prints them. Read by the same reader as a file, so errors are the same."""
-        text = json.dumps(plan, ensure_ascii=False, indent=2, default=_plan_json_default)
+        text = json.dumps(_plain_floats(plan), ensure_ascii=False, indent=2,
+                          default=_plan_json_default)
         return cls(_core.parse_plan(text, file_name))
 
     @property
@@ -291,11 +303,17 @@ class Allocation:
         return f"<subsidy.Allocation of {self._core.plan_name!r} over {self._core.num_rows} rows>"
 
 
+def _threads(threads: int) -> int:
+    if not isinstance(threads, int) or threads < 0:
+        raise ValueError(f"threads must be 0 (every core) or a positive count, not {threads!r}")
+    return threads
+
+
 def allocate(plan: Plan, roster: Roster, *, threads: int = 0, money: str = "decimal") -> Allocation:
     """Runs every stage — eligibility, awards, stacking, budgets, scarcity — and returns the
     Allocation. ``money`` ("decimal" or "fen") is how its awards and pools frames hold amounts;
     the result is the same for any ``threads``."""
-    return Allocation(_core.allocate(plan._core, roster._core, threads), money)
+    return Allocation(_core.allocate(plan._core, roster._core, _threads(threads)), money)
 
 
 def explain(run: Allocation, enterprise: str) -> str:
@@ -306,7 +324,8 @@ def explain(run: Allocation, enterprise: str) -> str:
 def classify(roster: Union[Roster, pd.DataFrame]) -> pd.Series:
     """The SME size class of each enterprise (large, medium, small, micro, unclassified for
     finance; null when an indicator it needs is missing), by 工信部联企业〔2011〕300号, from the
-    industry, employees, revenue and assets columns. A DataFrame is read as Roster.from_pandas."""
+    industry, employees, revenue and assets columns. A DataFrame is read as Roster.from_pandas
+    (so it needs an id column of unique ids) and the Series keeps its index."""
     index = None
     if isinstance(roster, pd.DataFrame):
         index = roster.index  # so that frame["size"] = classify(frame) aligns
@@ -316,11 +335,19 @@ def classify(roster: Union[Roster, pd.DataFrame]) -> pd.Series:
                      index=index)
 
 
+def _plain_number(value: Any) -> Any:
+    """A Decimal or float as plain decimal text ("1200000", never "1.2E+6" or "1e+16", which the
+    plan reader refuses); a float by its shortest decimal, as Python prints it."""
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return format(value, "f")
+
+
 def _set_text(path: str, value: Any) -> str:
     if isinstance(value, bool):
         value = "true" if value else "false"
-    elif isinstance(value, float):
-        value = repr(value)
+    elif isinstance(value, (float, Decimal)):
+        value = _plain_number(value)
     return f"{path}={value}"
 
 
@@ -425,7 +452,7 @@ class Scenarios:
     def __init__(self, plan: Plan, roster: Roster, *, threads: int = 0,
                  money: str = "decimal") -> None:
         self._money = check_money(money)
-        self._core = _core.ScenarioRunner(plan._core, roster._core, threads)
+        self._core = _core.ScenarioRunner(plan._core, roster._core, _threads(threads))
         self.base = Allocation(self._core.base(), self._money)
 
     def run(self, sets: Union[Mapping[str, Any], Sequence[str]], name: str = "scenario") -> Allocation:
@@ -485,7 +512,7 @@ class Ledger:
         money = check_money(money)
         core = self._core.events()
         return pd.DataFrame({
-            "date": pd.Series(core["date"].astype("datetime64[D]").astype("datetime64[ns]")),
+            "date": dates_series(core["date"], None, "date"),
             "event": pd.Categorical(core["event"],
                                     categories=["received", "arranged", "disbursed", "returned"]),
             "pool": core["pool"], "program": core["program"], "region": core["region"],

@@ -6,6 +6,7 @@ Never float: a float cannot hold 0.10 yuan exactly.
 from __future__ import annotations
 
 import decimal
+import functools
 from typing import Iterable, Optional
 
 import numpy as np
@@ -20,11 +21,16 @@ def check_money(money: str) -> str:
     return money
 
 
+# Our own context: the caller's (decimal.getcontext(), perhaps prec=6) must not round amounts.
+# 40 digits hold any int64 count of fen or of 10^-9.
+CONTEXT = decimal.Context(prec=40)
+
+
 def yuan(fen: Optional[int]) -> Optional[decimal.Decimal]:
     """An amount in fen as Decimal yuan with two places (12345 → Decimal('123.45'))."""
     if fen is None:
         return None
-    return decimal.Decimal(int(fen)).scaleb(-2)
+    return decimal.Decimal(int(fen)).scaleb(-2, CONTEXT)
 
 
 _ONE_FEN = decimal.Decimal("0.01")
@@ -35,8 +41,8 @@ def yuan_array(fen: np.ndarray) -> np.ndarray:
     keeps two places). Filled by fromiter: assigning a list of Decimals into an object array is
     several times slower."""
     values = fen.tolist()
-    return np.fromiter(map(_ONE_FEN.__rmul__, map(decimal.Decimal, values)), dtype=object,
-                       count=len(values))
+    one_fen = functools.partial(CONTEXT.multiply, _ONE_FEN)
+    return np.fromiter(map(one_fen, map(decimal.Decimal, values)), dtype=object, count=len(values))
 
 
 def money_series(fen: np.ndarray, money: str, name: str, index=None) -> pd.Series:

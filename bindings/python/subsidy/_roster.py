@@ -61,21 +61,34 @@ def _column(name: str, type_: str, series: pd.Series) -> tuple:
         return (name, type_, "bool", data, mask if mask is not None and mask.any() else None,
                 None)
     if pd.api.types.is_integer_dtype(dtype):
+        # int(): numpy compares uint64 with int64 through float64, where 2**63 equals 2**63 - 1.
+        if pd.api.types.is_unsigned_integer_dtype(dtype) and series.notna().any() and \
+                int(series.max()) > np.iinfo(np.int64).max:
+            raise ValueError(f"column {name}: values past int64")
         if pd.api.types.is_extension_array_dtype(dtype):  # nullable Int64 and friends
             mask = series.isna().to_numpy()
             data = series.to_numpy(dtype=np.int64, na_value=0)
             return (name, type_, "int64", data, mask if mask.any() else None, None)
-        if dtype == np.uint64 and len(series) and series.max() > np.iinfo(np.int64).max:
-            raise ValueError(f"column {name}: values past int64")
-        return (name, type_, "int64", series.to_numpy().astype(np.int64, copy=False), None, None)
+        return (name, type_, "int64", series.to_numpy().astype(np.int64), None, None)
     if pd.api.types.is_float_dtype(dtype):
-        data = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        return (name, type_, "float64", np.ascontiguousarray(data), None, None)
+        if dtype.itemsize < 8:
+            # float32: its own shortest decimal ("1234567.9"), not the float64 it widens to
+            # (1234567.875).
+            narrow = series.to_numpy(dtype=np.float32, na_value=np.nan)
+            data = np.array([float(np.format_float_positional(value)) for value in narrow],
+                            dtype=np.float64)
+        else:
+            data = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return (name, type_, "float64", data, None, None)
     return (name, type_, "object", series.to_numpy(dtype=object), None, None)
 
 
 def columns_of_frame(frame: pd.DataFrame, types: Optional[Mapping[str, str]]) -> list:
+    # Types a Roster.to_pandas() frame carries, for the columns it still has; `types` wins.
+    carried = {name: type_ for name, type_ in frame.attrs.get("subsidy_types", {}).items()
+               if name in frame.columns and name != "size"}
     types = dict(types or {})
+    explicit = set(types)
     columns = []
     for label in frame.columns:
         if not isinstance(label, str):
@@ -88,16 +101,41 @@ def columns_of_frame(frame: pd.DataFrame, types: Optional[Mapping[str, str]]) ->
         given = types.pop(label, None)
         if given is None and standard is None:
             given = types.pop(name, None)
+        if given is None and standard is None and label not in explicit:
+            given = carried.get(label)
         if standard is not None:
             if given is not None and given != standard[1]:
                 raise ValueError(f"column {name} is {standard[1]} by SPEC, not {given}")
             type_ = standard[1]
         else:
             type_ = given if given is not None else _infer_type(series)
-        columns.append(_column(name, type_, series.reset_index(drop=True)))
+        column = _column(name, type_, series)
+        # One contiguous array of the kind's dtype: the engine reads the buffer as it lies.
+        columns.append(column[:3] + (np.ascontiguousarray(column[3]),) + column[4:])
     if types:
         raise ValueError(f"types names columns not in the frame: {', '.join(sorted(types))}")
     return columns
+
+
+# datetime64[ns] holds 1677-09-22 to 2262-04-11; days since 1970 inside that span.
+_NS_DAYS = (-106_751, 106_750)
+
+
+def dates_series(days: np.ndarray, mask: Optional[np.ndarray], name: str) -> pd.Series:
+    """Day serials as datetime64[ns], or — when a date lies outside what datetime64[ns] holds —
+    as datetime.date objects, rather than dates that wrap around."""
+    valid = days if mask is None else days[~mask]
+    if len(valid) and (valid.min() < _NS_DAYS[0] or valid.max() > _NS_DAYS[1]):
+        import datetime
+
+        epoch = datetime.date(1970, 1, 1)
+        dates = [None if mask is not None and mask[i] else epoch + datetime.timedelta(days=int(d))
+                 for i, d in enumerate(days.tolist())]
+        return pd.Series(dates, name=name, dtype=object)
+    series = pd.Series(days.astype("datetime64[D]").astype("datetime64[ns]"), name=name)
+    if mask is not None:
+        series[mask] = pd.NaT
+    return series
 
 
 def frame_of_roster(core: "_core.Roster", money: str) -> pd.DataFrame:
@@ -110,9 +148,7 @@ def frame_of_roster(core: "_core.Roster", money: str) -> pd.DataFrame:
         if kind == "categorical":
             series = pd.Series(pd.Categorical.from_codes(values, categories=categories), name=name)
         elif kind == "days":
-            series = pd.Series(values.astype("datetime64[D]").astype("datetime64[ns]"), name=name)
-            if mask is not None:
-                series[mask] = pd.NaT
+            series = dates_series(values, mask, name)
         elif kind == "object":
             series = pd.Series(values, name=name, dtype=object)
         elif type_ == "money":
@@ -127,7 +163,9 @@ def frame_of_roster(core: "_core.Roster", money: str) -> pd.DataFrame:
         elif type_ == "rate":
             from decimal import Decimal
 
-            series = pd.Series([Decimal(int(value)).scaleb(-9) for value in values.tolist()],
+            from ._money import CONTEXT
+
+            series = pd.Series([Decimal(int(value)).scaleb(-9, CONTEXT) for value in values.tolist()],
                                name=name, dtype=object)
             if mask is not None:
                 series[mask] = None
@@ -136,4 +174,8 @@ def frame_of_roster(core: "_core.Roster", money: str) -> pd.DataFrame:
             if mask is not None:
                 series[mask] = pd.NA
         data[name] = series
-    return pd.DataFrame(data)
+    frame = pd.DataFrame(data)
+    # What each column is, so that from_pandas reads the frame back as the same roster (an integer
+    # column would otherwise be taken for money in fen, a rate for money).
+    frame.attrs["subsidy_types"] = {name: core.column_type(name) for name in core.column_names()}
+    return frame
