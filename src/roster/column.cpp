@@ -10,6 +10,7 @@
 #include <new>
 #include <functional>
 
+#include "common/csv.hpp"
 #include "common/hash.hpp"
 
 #include "subsidy/roster.hpp"
@@ -180,15 +181,10 @@ void Column::append_string(std::string_view value) {
 }
 
 void Column::append_tag_text(std::string_view text) {
-  auto trim = [](std::string_view tag) {
-    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
-    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
-    return tag;
-  };
   tag_scratch_.clear();
   while (!text.empty()) {
     const size_t cut = text.find(';');
-    const std::string_view tag = trim(text.substr(0, cut));
+    const std::string_view tag = internal::trim_blanks(text.substr(0, cut));
     if (!tag.empty()) tag_scratch_.push_back(dictionary_->intern(tag));
     text = cut == std::string_view::npos ? std::string_view() : text.substr(cut + 1);
   }

@@ -89,11 +89,7 @@ struct Cell {
   std::string_view text;
 };
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
+using internal::trim_blanks;
 
 Result<int64_t> parse_integer(std::string_view text, bool allow_separators) {
   // Fast path: up to 18 plain digits.
@@ -118,7 +114,7 @@ Result<int64_t> parse_integer(std::string_view text, bool allow_separators) {
 
 // Parses one cell of a typed column. An empty cell is null; errors are row errors.
 Status parse_cell(const FileColumn& column, const Field& field, Cell* cell) {
-  const std::string_view text = trim(field.view());
+  const std::string_view text = trim_blanks(field.view());
   cell->text = text;
   cell->valid = !text.empty();
   if (!cell->valid) return Status::Ok();
@@ -384,7 +380,7 @@ Status RosterLoader::resolve_header(const std::vector<std::string>& header) {
   const Schema* schema = options_.schema;
   std::vector<bool> spec_used(schema != nullptr ? schema->columns.size() : 0, false);
   for (size_t col_idx = 0; col_idx < header.size(); ++col_idx) {
-    const std::string_view cell = trim(header[col_idx]);
+    const std::string_view cell = trim_blanks(header[col_idx]);
     if (cell.empty()) {
       return invalid_argument(
           fmt::format("{}: column {} has an empty header", where(1), col_idx + 1));

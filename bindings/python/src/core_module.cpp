@@ -557,11 +557,15 @@ struct OwnedScenario {
   ScenarioResult result;
 };
 
-RunHandle scenario_run(const std::shared_ptr<RunnerHandle>& handle, Result<ScenarioResult> result) {
+// A scenario's run. Its plan text, for its run id, is the base's with the overrides `sets`.
+RunHandle scenario_run(const std::shared_ptr<RunnerHandle>& handle, Result<ScenarioResult> result,
+                       const std::vector<std::string>& sets) {
   auto owned = std::make_shared<OwnedScenario>(OwnedScenario{handle, unwrap(std::move(result))});
   RunHandle run;
   run.compiled = &owned->result.compiled();
   run.allocation = &owned->result.allocation;
+  run.plan_text = handle->plan.text;
+  for (const std::string& set : sets) run.plan_text += "\n#set " + set;
   run.plan_file = handle->plan.file_name + " (scenario " + owned->result.name + ")";
   run.roster_source = handle->roster_source;
   run.owner = owned;
@@ -576,11 +580,7 @@ RunHandle run_scenario(const std::shared_ptr<RunnerHandle>& handle, const std::s
     py::gil_scoped_release release;
     result = handle->runner->run(scenario);
   }
-  RunHandle run = scenario_run(handle, std::move(result));
-  // A scenario's plan text is the base's with its overrides; hash both for its run id.
-  run.plan_text = handle->plan.text;
-  for (const std::string& set : sets) run.plan_text += "\n#set " + set;
-  return run;
+  return scenario_run(handle, std::move(result), sets);
 }
 
 std::vector<RunHandle> run_scenarios(
@@ -595,10 +595,7 @@ std::vector<RunHandle> run_scenarios(
   }
   std::vector<RunHandle> runs;
   for (size_t index = 0; index < results.size(); ++index) {
-    RunHandle run = scenario_run(handle, std::move(results[index]));
-    run.plan_text = handle->plan.text;
-    for (const std::string& set : named_sets[index].second) run.plan_text += "\n#set " + set;
-    runs.push_back(std::move(run));
+    runs.push_back(scenario_run(handle, std::move(results[index]), named_sets[index].second));
   }
   return runs;
 }

@@ -1,6 +1,8 @@
 // Rosters from numpy columns and back (see roster_columns.hpp).
 #include "roster_columns.hpp"
 
+#include "common/csv.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -15,11 +17,7 @@ namespace subsidy::python {
 
 namespace {
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
+using internal::trim_blanks;
 
 // The shortest decimal that reads back as `value` (what Python prints), written out in plain
 // notation ("3.602879701896397e+16" → "36028797018963970000", "1e-05" → "0.00001"), so the money
@@ -54,7 +52,7 @@ std::string shortest_fixed(double value) {
 }
 
 Result<int64_t> parse_whole(std::string_view text) {
-  text = trim(text);
+  text = trim_blanks(text);
   int64_t value = 0;
   const char* begin = text.data();
   if (!text.empty() && text.front() == '+') ++begin;
@@ -189,7 +187,7 @@ Status ColumnBuilder::append_text(std::string_view text) {
       column_.append_tag_text(text);
       return Status::Ok();
     case ColumnType::kMoney: {
-      Result<Money> money = parse_money(trim(text));
+      Result<Money> money = parse_money(trim_blanks(text));
       if (!money.ok()) return money.status();
       column_.append_int64(money->fen());
       return Status::Ok();
@@ -201,13 +199,13 @@ Status ColumnBuilder::append_text(std::string_view text) {
       return Status::Ok();
     }
     case ColumnType::kRate: {
-      Result<Rate> rate = parse_rate(trim(text));
+      Result<Rate> rate = parse_rate(trim_blanks(text));
       if (!rate.ok()) return rate.status();
       column_.append_int64(rate->nanos());
       return Status::Ok();
     }
     case ColumnType::kBool: {
-      const std::string_view value = trim(text);
+      const std::string_view value = trim_blanks(text);
       if (value != "true" && value != "false") {
         return invalid_argument(fmt::format("invalid bool \"{}\": expected true or false", value));
       }
@@ -215,7 +213,7 @@ Status ColumnBuilder::append_text(std::string_view text) {
       return Status::Ok();
     }
     case ColumnType::kDate: {
-      Result<Date> date = parse_date(trim(text));
+      Result<Date> date = parse_date(trim_blanks(text));
       if (!date.ok()) return date.status();
       column_.append_int32(date->serial());
       return Status::Ok();
@@ -232,7 +230,7 @@ Status ColumnBuilder::append_tags_object(PyObject* object) {
       return invalid_argument(fmt::format("a tag must be a str, not {}",
                                           py::str(py::type::of(item).attr("__name__")).cast<std::string>()));
     }
-    const std::string_view tag = trim(item.cast<std::string_view>());
+    const std::string_view tag = trim_blanks(item.cast<std::string_view>());
     if (tag.empty()) continue;
     if (tag.find(';') != std::string_view::npos) {
       return invalid_argument(fmt::format("tag \"{}\" holds a ';'", tag));
@@ -413,7 +411,7 @@ Status ColumnBuilder::from_objects(RowIndex rows) {
       column_.append_string(text);
       continue;
     }
-    const std::string_view value = trim(text);
+    const std::string_view value = trim_blanks(text);
     if (value.empty() && type != ColumnType::kTags) {
       column_.append_null();
       continue;
