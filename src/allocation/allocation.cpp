@@ -385,7 +385,17 @@ struct Settlement {
   int64_t unit = 1;
   const Scarcity* scarcity = nullptr;
   const internal::CompiledRanking* ranking = nullptr;
-  std::vector<std::pair<int32_t, uint32_t>> lines;  // (program, line)
+  // The lines, in plan order then line order: id_rank holds the line's roster row.
+  internal::ScratchVector<SettleLine> lines;
+  Int128 total = 0;  // Σ requested
+
+  void add(const ProgramAwards& awards, size_t program, uint32_t line) {
+    lines.push_back(SettleLine{.requested = awards.requested[line],
+                               .id_rank = awards.rows[line],
+                               .program = static_cast<int32_t>(program),
+                               .line = line});
+    total += awards.requested[line];
+  }
 };
 
 class Settler {
@@ -399,7 +409,8 @@ class Settler {
   Status run(Settlement& settlement);
 
  private:
-  Result<std::vector<std::vector<internal::RankValue>>> rank_values(const Settlement& settlement);
+  Result<std::vector<internal::ScratchVector<internal::RankValue>>> rank_values(
+      const Settlement& settlement);
 
   const CompiledPlan& compiled_;
   const Plan& plan_;
@@ -408,23 +419,23 @@ class Settler {
   // A rank_by key's values over a program's eligible rows, and those rows.
   struct RankedValues {
     RuleValues values;
-    std::vector<RowIndex> rows;
+    internal::ScratchVector<RowIndex> rows;
   };
   std::map<std::pair<const Rule*, int32_t>, RankedValues> rank_cache_;
 };
 
-Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
+Result<std::vector<internal::ScratchVector<internal::RankValue>>> Settler::rank_values(
     const Settlement& settlement) {
   // Each key per program over the program's eligible rows (pct_rank ranks among them), then
   // picked out for the lines being settled.
   const internal::CompiledRanking& ranking = *settlement.ranking;
-  std::vector<std::vector<internal::RankValue>> keys(
-      ranking.keys.size(), std::vector<internal::RankValue>(settlement.lines.size()));
+  std::vector<internal::ScratchVector<internal::RankValue>> keys(
+      ranking.keys.size(), internal::ScratchVector<internal::RankValue>(settlement.lines.size()));
   const EvalContext context{plan_.as_of};
   std::vector<int32_t> programs;
-  for (const auto& [program, line] : settlement.lines) {
-    if (std::find(programs.begin(), programs.end(), program) == programs.end()) {
-      programs.push_back(program);
+  for (const SettleLine& line : settlement.lines) {
+    if (std::find(programs.begin(), programs.end(), line.program) == programs.end()) {
+      programs.push_back(line.program);
     }
   }
   for (size_t key = 0; key < ranking.keys.size(); ++key) {
@@ -443,20 +454,37 @@ Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
         }
         ranked.values = std::move(*values);
         // values[k] belongs to the k-th eligible row.
+        ranked.rows.reserve(ranked.values.num.size());
         for (size_t word = 0; word < eligible.words.size(); ++word) {
           for (uint64_t bits = eligible.words[word]; bits != 0; bits &= bits - 1) {
             ranked.rows.push_back(static_cast<RowIndex>(word * 64 + __builtin_ctzll(bits)));
           }
         }
       }
+      // A program's lines come in row order: each row is searched for from the last one found,
+      // by steps that double, rather than over all the rows.
       const ProgramAwards& lines = allocation_.awards.programs[program];
+      size_t from = 0;
+      RowIndex previous = -1;
       for (size_t k = 0; k < settlement.lines.size(); ++k) {
-        if (settlement.lines[k].first != program) continue;
-        const RowIndex row = lines.rows[settlement.lines[k].second];
+        if (settlement.lines[k].program != program) continue;
+        const RowIndex row = lines.rows[settlement.lines[k].line];
+        if (row <= previous) from = 0;  // every row before `from` is below `row`
+        size_t low = from;
+        size_t high = from;
+        for (size_t step = 1; high < ranked.rows.size() && ranked.rows[high] < row; step *= 2) {
+          low = high + 1;
+          high = from + step;
+        }
+        high = std::min(high, ranked.rows.size());
         const size_t position =
-            std::lower_bound(ranked.rows.begin(), ranked.rows.end(), row) - ranked.rows.begin();
+            std::lower_bound(ranked.rows.begin() + static_cast<ptrdiff_t>(low),
+                             ranked.rows.begin() + static_cast<ptrdiff_t>(high), row) -
+            ranked.rows.begin();
         keys[key][k] =
             internal::RankValue{ranked.values.num[position], ranked.values.den[position]};
+        from = position;
+        previous = row;
       }
     }
   }
@@ -464,43 +492,27 @@ Result<std::vector<std::vector<internal::RankValue>>> Settler::rank_values(
 }
 
 Status Settler::run(Settlement& settlement) {
-  const size_t count = settlement.lines.size();
-  std::vector<SettleLine> lines(count);
-  Int128 total = 0;
-  for (size_t k = 0; k < count; ++k) {
-    const auto [program, line] = settlement.lines[k];
-    const ProgramAwards& awards = allocation_.awards.programs[program];
-    lines[k].requested = awards.requested[line];
-    lines[k].id_rank = awards.rows[line];
-    lines[k].program = program;
-    total += awards.requested[line];
-  }
-  if (!id_rank_.empty()) {
-    // Ranks are read far apart in a large roster: fetch a few lines ahead.
-    constexpr size_t kAhead = 16;
-    for (size_t k = 0; k < count; ++k) {
-      if (k + kAhead < count) __builtin_prefetch(&id_rank_[lines[k + kAhead].id_rank]);
-      lines[k].id_rank = id_rank_[lines[k].id_rank];
-    }
-  }
+  const internal::ScratchVector<SettleLine>& lines = settlement.lines;
+  const Int128 total = settlement.total;
+  // Lines hold their rows; the methods read the ranks of the rows only where ties need them (the
+  // table has an entry per roster row: read for every line, it goes to memory at 10M rows).
+  const internal::IdRanks ranks{id_rank_.empty() ? nullptr : id_rank_.data()};
   if (total > INT64_MAX) throw OverflowError("the requests of one budget add up past int64 fen");
   const Money requested = Money::from_fen(static_cast<int64_t>(total));
   const Scarcity& scarcity = *settlement.scarcity;
-  std::vector<int64_t> granted;
+  internal::ScratchVector<int64_t> granted(lines.size());
   std::vector<uint8_t> passed_over;
   switch (scarcity.method) {
     case ScarcityMethod::kProRata:
-      granted = internal::settle_pro_rata(lines, settlement.budget, settlement.unit);
+      internal::settle_pro_rata(lines, settlement.budget, settlement.unit, ranks, granted);
       break;
     case ScarcityMethod::kEqualCap:
-      granted = internal::settle_equal_cap(lines, settlement.budget, settlement.unit);
+      internal::settle_equal_cap(lines, settlement.budget, settlement.unit, ranks, granted);
       break;
     case ScarcityMethod::kPriority: {
       SUBSIDY_ASSIGN_OR_RETURN(auto keys, rank_values(settlement));
-      const std::vector<uint32_t> order =
-          internal::priority_order(lines, keys, settlement.ranking->descending);
-      granted = internal::settle_in_order(lines, order, settlement.budget, settlement.unit,
-                                          scarcity, &passed_over);
+      internal::settle_priority(lines, keys, settlement.ranking->descending, settlement.budget,
+                                settlement.unit, scarcity, &passed_over, ranks, granted);
       break;
     }
     case ScarcityMethod::kLottery: {
@@ -508,25 +520,35 @@ Status Settler::run(Settlement& settlement) {
                                           : static_cast<uint64_t>(plan_.as_of.year()) * 10000 +
                                                 static_cast<uint64_t>(plan_.as_of.month()) * 100 +
                                                 static_cast<uint64_t>(plan_.as_of.day());
-      const std::vector<uint32_t> order = internal::lottery_order(lines, seed);
-      granted = internal::settle_in_order(lines, order, settlement.budget, settlement.unit,
-                                          scarcity, &passed_over);
+      const std::vector<uint32_t> order = internal::lottery_order(lines, seed, ranks);
+      internal::settle_in_order(lines, order, settlement.budget, settlement.unit, scarcity,
+                                &passed_over, granted);
       break;
     }
   }
   PoolSummary& summary = allocation_.pools[settlement.summary];
   summary.requested += requested;
+  Int128 sum = 0;
+  bool negative = false;
   for (size_t k = 0; k < lines.size(); ++k) {
-    const auto [program, line] = settlement.lines[k];
-    ProgramGrants& grants = allocation_.grants[program];
+    const uint32_t line = lines[k].line;
+    ProgramGrants& grants = allocation_.grants[lines[k].program];
     grants.granted[line] = granted[k];
     grants.settlement[line] = settlement.summary;
     grants.passed_over[line] = passed_over.empty() ? 0 : passed_over[k];
     grants.status[line] = granted[k] == lines[k].requested ? LineStatus::kGranted
                           : granted[k] > 0                 ? LineStatus::kScaled
                                                            : LineStatus::kUnfunded;
-    summary.granted += Money::from_fen(granted[k]);
+    sum += granted[k];
+    negative |= granted[k] < 0;
     summary.funded += granted[k] > 0 ? 1 : 0;
+  }
+  // Grants of 0 or more that add up within int64 fen: one checked sum, as the sums line by line
+  // would give. Otherwise line by line, for the same error.
+  if (!negative && sum <= INT64_MAX) {
+    summary.granted += Money::from_fen(static_cast<int64_t>(sum));
+  } else {
+    for (const int64_t amount : granted) summary.granted += Money::from_fen(amount);
   }
   summary.remaining = summary.budget - summary.granted;
   return Status::Ok();
@@ -547,12 +569,12 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
     grants.granted.assign(lines.rows.size(), 0);
     grants.settlement.assign(lines.rows.size(), -1);
     grants.passed_over.assign(lines.rows.size(), 0);
-    grants.status.resize(lines.rows.size());
+    grants.status.reserve(lines.rows.size());
     for (size_t l = 0; l < lines.rows.size(); ++l) {
-      grants.status[l] = lines.status[l] == AwardStatus::kStackedOut ? LineStatus::kStackedOut
-                         : lines.status[l] == AwardStatus::kDroppedBelowMin
-                             ? LineStatus::kDroppedBelowMin
-                             : LineStatus::kUnfunded;
+      grants.status.push_back(lines.status[l] == AwardStatus::kStackedOut ? LineStatus::kStackedOut
+                              : lines.status[l] == AwardStatus::kDroppedBelowMin
+                                  ? LineStatus::kDroppedBelowMin
+                                  : LineStatus::kUnfunded);
     }
   }
   Settler settler(compiled, allocation);
@@ -571,16 +593,24 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
       head.unit = pool.round.unit;
       head.max_funded = pool.scarcity.max_funded;
       allocation.pools.push_back(head);
-      // Lines by program: the ones asking for something.
-      auto requesting = [&](size_t p) {
-        std::vector<std::pair<int32_t, uint32_t>> out;
+      // Lines by program: the ones asking for something, counted first so that the lists of a
+      // large roster are allocated once, at their size.
+      auto for_each_requesting = [&](size_t p, auto&& visit) {
         const ProgramAwards& lines = allocation.awards.programs[p];
         for (size_t l = 0; l < lines.rows.size(); ++l) {
           if (lines.status[l] == AwardStatus::kRequested && lines.requested[l] > 0) {
-            out.emplace_back(static_cast<int32_t>(p), static_cast<uint32_t>(l));
+            if (!visit(static_cast<uint32_t>(l))) return false;
           }
         }
-        return out;
+        return true;
+      };
+      auto count_requesting = [&](size_t p) {
+        size_t count = 0;
+        for_each_requesting(p, [&](uint32_t) {
+          ++count;
+          return true;
+        });
+        return count;
       };
       // Own budgets first, in plan order; their rows come after the pool's children.
       std::vector<PoolSummary> program_rows;
@@ -630,7 +660,11 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
         settlement.unit = unit_fen(plan.programs[p].round.unit);
         settlement.scarcity = &plan.programs[p].scarcity;
         settlement.ranking = &compiled.data().program_ranking[p];
-        settlement.lines = requesting(p);
+        settlement.lines.reserve(count_requesting(p));
+        for_each_requesting(p, [&](uint32_t line) {
+          settlement.add(allocation.awards.programs[p], p, line);
+          return true;
+        });
         SUBSIDY_RETURN_IF_ERROR(settler.run(settlement));
         if (plan.programs[p].spill) shared += allocation.pools[summary].remaining;
       }
@@ -644,24 +678,35 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
         settlement.scarcity = &pool.scarcity;
         settlement.ranking = &compiled.data().pool_ranking[pool_index];
       }
+      if (!pool.split) {
+        size_t count = 0;
+        for (size_t p = 0; p < plan.programs.size(); ++p) {
+          const Program& program = plan.programs[p];
+          if (program.pool == pool.id && !program.budget) count += count_requesting(p);
+        }
+        shared_settlements.front().lines.reserve(count);
+      }
+      const std::vector<int16_t>* region_of_row =
+          pool.split ? &allocation.region_of_row[pool_index] : nullptr;
       for (size_t p = 0; p < plan.programs.size(); ++p) {
         const Program& program = plan.programs[p];
         if (program.pool != pool.id || program.budget) continue;
-        for (const auto& entry : requesting(p)) {
+        const ProgramAwards& lines = allocation.awards.programs[p];
+        const bool inside = for_each_requesting(p, [&](uint32_t line) {
           size_t s = 0;
           if (pool.split) {
-            const RowIndex row = allocation.awards.programs[p].rows[entry.second];
-            const int16_t region = allocation.region_of_row[pool_index].empty()
-                                       ? int16_t{-1}
-                                       : allocation.region_of_row[pool_index][row];
-            if (region < 0) {  // evaluate_eligibility() leaves no such line
-              return invalid_argument(fmt::format(
-                  "{}: a line of program {} lies outside the regions the pool is split among",
-                  pool.id, plan.programs[p].id));
-            }
+            const RowIndex row = lines.rows[line];
+            const int16_t region = region_of_row->empty() ? int16_t{-1} : (*region_of_row)[row];
+            if (region < 0) return false;  // evaluate_eligibility() leaves no such line
             s = static_cast<size_t>(region);
           }
-          shared_settlements[s].lines.push_back(entry);
+          shared_settlements[s].add(lines, p, line);
+          return true;
+        });
+        if (!inside) {
+          return invalid_argument(fmt::format(
+              "{}: a line of program {} lies outside the regions the pool is split among", pool.id,
+              plan.programs[p].id));
         }
       }
       for (Settlement& settlement : shared_settlements) {

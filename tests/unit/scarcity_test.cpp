@@ -594,5 +594,208 @@ TEST(ScarcityLottery, DefaultSeedIsTheAsOfDateAsYYYYMMDD) {
             (std::vector<std::string>{"e02", "e03", "e06"}));
 }
 
+// ---------------------------------------------------------------------------------------------
+// At scale: the engine's kernels (radix sorts, selections, id ranks read from a table only for
+// ties) against plain comparator sorts of SPEC §7's orders, on random lines with many ties —
+// thousands of lines, where the small examples above never reach the fast paths.
+
+struct ScaleCase {
+  std::vector<SettleLine> lines;  // id_rank holds a row of `table`
+  std::vector<int32_t> table;     // row → id rank
+  int64_t unit = 1;
+  int64_t budget = 0;
+};
+
+// Deterministic, so a failure names its case.
+struct TestRng {
+  uint64_t state;
+  uint64_t next() { return spec_splitmix_next(state); }
+  int64_t below(int64_t n) { return static_cast<int64_t>(next() % static_cast<uint64_t>(n)); }
+};
+
+ScaleCase scale_case(size_t count, uint64_t seed, bool huge) {
+  TestRng rng{seed};
+  ScaleCase c;
+  const int64_t units[] = {1, 100, 10000};
+  c.unit = units[rng.below(3)];
+  // Rows hold up to three lines (programs 0–2); ranks a permutation of the rows.
+  const size_t rows = count / 2 + 1;
+  c.table.resize(rows);
+  std::iota(c.table.begin(), c.table.end(), 0);
+  for (size_t i = rows; i-- > 1;) std::swap(c.table[i], c.table[rng.below(static_cast<int64_t>(i) + 1)]);
+  const int64_t kinds = 1 + rng.below(6);  // few distinct requests: many ties
+  Int128 total = 0;
+  for (size_t row = 0; row < rows && c.lines.size() < count; ++row) {
+    for (int32_t program = 0; program < 3 && c.lines.size() < count; ++program) {
+      if (rng.below(2) == 0 && program > 0) continue;
+      int64_t requested = (1 + rng.below(kinds)) * c.unit * (1 + rng.below(3));
+      if (huge) requested = (int64_t{1} << 61) / c.unit * c.unit - rng.below(kinds) * c.unit;
+      c.lines.push_back(SettleLine{requested, static_cast<int64_t>(row), program,
+                                   static_cast<uint32_t>(c.lines.size())});
+      total += requested;
+    }
+  }
+  // From a tenth to all of the requests, not a multiple of the unit.
+  const Int128 budget = total / 10 + total * rng.below(10) / 10 + rng.below(c.unit);
+  c.budget = static_cast<int64_t>(std::min<Int128>(budget, huge ? INT64_MAX : total + c.unit * 3));
+  return c;
+}
+
+bool ref_id_less(const ScaleCase& c, const SettleLine& a, const SettleLine& b) {
+  const int32_t ra = c.table[a.id_rank];
+  const int32_t rb = c.table[b.id_rank];
+  return ra != rb ? ra < rb : a.program < b.program;
+}
+
+std::vector<int64_t> ref_pro_rata(const ScaleCase& c) {
+  const auto& lines = c.lines;
+  const int64_t settled = c.budget / c.unit * c.unit;
+  Int128 total = 0;
+  for (const SettleLine& line : lines) total += line.requested;
+  std::vector<int64_t> granted(lines.size());
+  if (total <= settled) {
+    for (size_t k = 0; k < lines.size(); ++k) granted[k] = lines[k].requested;
+    return granted;
+  }
+  std::vector<Int128> remainder(lines.size());
+  Int128 given = 0;
+  for (size_t k = 0; k < lines.size(); ++k) {
+    const Int128 share = static_cast<Int128>(lines[k].requested) * settled;
+    granted[k] = static_cast<int64_t>(share / (total * c.unit)) * c.unit;
+    remainder[k] = share - static_cast<Int128>(granted[k]) * total;
+    given += granted[k];
+  }
+  std::vector<uint32_t> order(lines.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (remainder[a] != remainder[b]) return remainder[a] > remainder[b];
+    return ref_id_less(c, lines[a], lines[b]);
+  });
+  const auto extra = static_cast<size_t>((settled - given) / c.unit);
+  for (size_t k = 0; k < extra; ++k) granted[order[k]] += c.unit;
+  return granted;
+}
+
+std::vector<int64_t> ref_equal_cap(const ScaleCase& c) {
+  // The level λ in whole units, then the units left over to the capped lines in id order: the
+  // largest L (a multiple of u) with Σ min(req, L) ≤ B, found by bisection.
+  const auto& lines = c.lines;
+  const int64_t settled = c.budget / c.unit * c.unit;
+  auto given_at = [&](int64_t level) {
+    Int128 sum = 0;
+    for (const SettleLine& line : lines) sum += std::min(line.requested, level);
+    return sum;
+  };
+  int64_t most = 0;
+  for (const SettleLine& line : lines) most = std::max(most, line.requested);
+  int64_t low = 0;  // in units: given_at(low·u) ≤ B
+  int64_t high = most / c.unit + 1;
+  while (high - low > 1) {
+    const int64_t mid = low + (high - low) / 2;
+    (given_at(mid * c.unit) <= settled ? low : high) = mid;
+  }
+  std::vector<int64_t> granted(lines.size());
+  std::vector<uint32_t> capped;
+  for (size_t k = 0; k < lines.size(); ++k) {
+    granted[k] = std::min(lines[k].requested, low * c.unit);
+    if (lines[k].requested > low * c.unit) capped.push_back(static_cast<uint32_t>(k));
+  }
+  std::sort(capped.begin(), capped.end(),
+            [&](uint32_t a, uint32_t b) { return ref_id_less(c, lines[a], lines[b]); });
+  auto left = static_cast<size_t>((settled - given_at(low * c.unit)) / c.unit);
+  for (size_t k = 0; k < std::min(left, capped.size()); ++k) granted[capped[k]] += c.unit;
+  return granted;
+}
+
+// Keys: small fractions (equal values over different denominators included) and nulls.
+std::vector<std::vector<RankValue>> random_keys(size_t count, size_t keys, TestRng& rng) {
+  std::vector<std::vector<RankValue>> out(keys, std::vector<RankValue>(count));
+  for (auto& key : out) {
+    const bool one_denominator = rng.below(2) == 0;
+    for (RankValue& v : key) {
+      if (rng.below(10) == 0) {
+        v = null();
+      } else if (one_denominator) {
+        v = fraction(rng.below(7) - 3, 1);
+      } else {
+        const int64_t den = 1 + rng.below(3);
+        v = fraction((rng.below(7) - 3) * den, den * (1 + rng.below(2)));
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<uint32_t> ref_priority_order(const ScaleCase& c,
+                                         const std::vector<std::vector<RankValue>>& keys,
+                                         const std::vector<bool>& descending) {
+  std::vector<uint32_t> order(c.lines.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    for (size_t key = 0; key < keys.size(); ++key) {
+      const RankValue& x = keys[key][a];
+      const RankValue& y = keys[key][b];
+      if ((x.den == 0) != (y.den == 0)) return y.den == 0;
+      if (x.den == 0) continue;
+      const Int128 left = x.num * y.den;
+      const Int128 right = y.num * x.den;
+      if (left != right) return descending[key] ? left > right : left < right;
+    }
+    return ref_id_less(c, c.lines[a], c.lines[b]);
+  });
+  return order;
+}
+
+TEST(ScarcityAtScale, ProRataAndEqualCapMatchPlainSortsOfTheSpecOrders) {
+  for (const size_t count : {1, 2, 63, 65, 257, 3000, 40000}) {
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+      for (const bool huge : {false, true}) {
+        const ScaleCase c = scale_case(count, seed * 7919 + count, huge);
+        SCOPED_TRACE(testing::Message() << count << " lines, seed " << seed << (huge ? ", huge" : "")
+                                        << ", unit " << c.unit << ", budget " << c.budget);
+        const internal::IdRanks ranks{c.table.data()};
+        ASSERT_EQ(internal::settle_pro_rata(c.lines, c.budget, c.unit, ranks), ref_pro_rata(c));
+        ASSERT_EQ(internal::settle_equal_cap(c.lines, c.budget, c.unit, ranks), ref_equal_cap(c));
+        // The same with the ranks in the lines, no table.
+        std::vector<SettleLine> ranked = c.lines;
+        for (SettleLine& line : ranked) line.id_rank = c.table[line.id_rank];
+        ASSERT_EQ(internal::settle_pro_rata(ranked, c.budget, c.unit), ref_pro_rata(c));
+      }
+    }
+  }
+}
+
+TEST(ScarcityAtScale, PriorityMatchesAPlainSortOfTheSpecOrder) {
+  for (const size_t count : {1, 2, 65, 300, 5000, 20000}) {
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+      ScaleCase c = scale_case(count, seed * 104729 + count, false);
+      TestRng rng{seed};
+      const size_t key_count = static_cast<size_t>(rng.below(3));
+      const auto keys = random_keys(c.lines.size(), key_count, rng);
+      std::vector<bool> descending;
+      for (size_t k = 0; k < key_count; ++k) descending.push_back(rng.below(2) == 1);
+      std::vector<internal::ScratchVector<RankValue>> scratch_keys;
+      for (const auto& key : keys) scratch_keys.emplace_back(key.begin(), key.end());
+      const internal::IdRanks ranks{c.table.data()};
+      const std::vector<uint32_t> order = ref_priority_order(c, keys, descending);
+      SCOPED_TRACE(testing::Message() << count << " lines, seed " << seed << ", " << key_count
+                                      << " keys, budget " << c.budget);
+      ASSERT_EQ(internal::priority_order(c.lines, keys, descending, ranks), order);
+      for (const Scarcity& scarcity : {priority(), priority(true), priority(false, true),
+                                       priority(false, true, static_cast<int64_t>(count / 3))}) {
+        std::vector<uint8_t> passed_expected;
+        const std::vector<int64_t> expected = internal::settle_in_order(
+            c.lines, order, c.budget, c.unit, scarcity, &passed_expected);
+        std::vector<int64_t> granted(c.lines.size(), -1);
+        std::vector<uint8_t> passed;
+        internal::settle_priority(c.lines, scratch_keys, descending, c.budget, c.unit, scarcity,
+                                  &passed, ranks, granted);
+        ASSERT_EQ(granted, expected);
+        ASSERT_EQ(passed, passed_expected);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace subsidy
