@@ -661,8 +661,9 @@ Result<Allocation> settle(const CompiledPlan& compiled, AwardsResult awards,
         settlement.scarcity = &plan.programs[p].scarcity;
         settlement.ranking = &compiled.data().program_ranking[p];
         settlement.lines.reserve(count_requesting(p));
-        for_each_requesting(p, [&](uint32_t line) {
-          settlement.add(allocation.awards.programs[p], p, line);
+        const size_t program = p;  // a structured binding: lambdas may not capture it (clang)
+        for_each_requesting(program, [&](uint32_t line) {
+          settlement.add(allocation.awards.programs[program], program, line);
           return true;
         });
         SUBSIDY_RETURN_IF_ERROR(settler.run(settlement));
