@@ -1,4 +1,5 @@
-// What-if: a 100-point sweep of one tier's award over a synthetic roster with 2 threads, side by
+// What-if: a 100-point sweep of one tier's award over a synthetic roster (10k to 1M rows, 10M with
+// SUBSIDY_BENCH_10M=1; 1 and 2 threads), and at 1M rows with 2 threads side by
 // side with 100 separate from-scratch runs of the library (roster already loaded in both, no CSV
 // reading): each point's plan read, compiled against the roster and allocated.
 //
@@ -8,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <memory>
+#include <vector>
 
 #include "common_bench.hpp"
 #include "subsidy/whatif.hpp"
@@ -53,8 +55,14 @@ void BM_WhatifSweep100(benchmark::State& state) {
   state.counters["points"] = kPoints;
   state.SetItemsProcessed(state.iterations() * kPoints * state.range(0));
 }
+// 10k, 100k and 1M rows (10M with SUBSIDY_BENCH_10M=1), on 1 and 2 threads.
+void sweep_sizes(benchmark::internal::Benchmark* bench) {
+  std::vector<int64_t> rows{10'000, 100'000, 1'000'000};
+  if (subsidy_bench::with_10m()) rows.push_back(10'000'000);
+  bench->ArgsProduct({rows, {1, 2}});
+}
 BENCHMARK(BM_WhatifSweep100)
-    ->ArgsProduct({{10'000, 100'000, 1'000'000}, {1, 2}})
+    ->Apply(sweep_sizes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
