@@ -67,15 +67,6 @@ void BM_XuyiSettle(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-void sizes(benchmark::internal::Benchmark* bench) {
-  for (const int64_t rows : {10'000, 100'000, 1'000'000}) {
-    for (const int64_t threads : {1, 2}) bench->Args({rows, threads});
-  }
-  if (subsidy_bench::with_10m()) {
-    for (const int64_t threads : {1, 2}) bench->Args({10'000'000, threads});
-  }
-}
-
 // compile_plan: rules type-checked against the roster, ids ranked for ties (done once per plan and
 // roster, outside BM_XuyiAllocate's loop; `subsidy allocate` pays it once per run).
 void BM_XuyiCompilePlan(benchmark::State& state) {
@@ -119,7 +110,7 @@ void BM_XuyiCompileLikeAllocate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-BENCHMARK(BM_XuyiAllocate)->Apply(sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_XuyiAllocate)->Apply(subsidy_bench::roster_sizes_by_threads)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_XuyiCompilePlan)
     ->Apply(subsidy_bench::roster_sizes)
     ->Unit(benchmark::kMillisecond)

@@ -35,9 +35,20 @@ bool with_10m() {
   return flag != nullptr && *flag != '\0' && std::string(flag) != "0";
 }
 
+std::vector<int64_t> sizes() {
+  std::vector<int64_t> out{10'000, 100'000, 1'000'000};
+  if (with_10m()) out.push_back(10'000'000);
+  return out;
+}
+
 void roster_sizes(benchmark::internal::Benchmark* bench) {
-  for (const int64_t rows : {10'000, 100'000, 1'000'000}) bench->Arg(rows);
-  if (with_10m()) bench->Arg(10'000'000);
+  for (const int64_t rows : sizes()) bench->Arg(rows);
+}
+
+void roster_sizes_by_threads(benchmark::internal::Benchmark* bench) {
+  for (const int64_t rows : sizes()) {
+    for (const int64_t threads : {1, 2}) bench->Args({rows, threads});
+  }
 }
 
 // The synthetic roster of `rows` rows, seed 42: the same bytes as `subsidy synth --rows N --seed

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "subsidy/plan.hpp"
 #include "subsidy/roster.hpp"
@@ -15,7 +16,9 @@
 namespace subsidy_bench {
 
 bool with_10m();                                           // SUBSIDY_BENCH_10M=1
-void roster_sizes(benchmark::internal::Benchmark* bench);  // 10k, 100k, 1M (+10M)
+std::vector<int64_t> sizes();                              // 10k, 100k, 1M (+10M)
+void roster_sizes(benchmark::internal::Benchmark* bench);  // an Arg per size
+void roster_sizes_by_threads(benchmark::internal::Benchmark* bench);  // (size, 1), (size, 2)
 const subsidy::Roster& synthetic_roster(int64_t rows);     // seed 42
 const std::string& xuyi_plan_text();
 const subsidy::Plan& xuyi_plan();

@@ -83,8 +83,7 @@ void BM_LedgerParseCsv(benchmark::State& state) {
 // 10k, 100k and 1M events; 10M with SUBSIDY_BENCH_10M=1 (the import of 10M events takes minutes,
 // all in SQLite, and the ratios' benchmark imports them again to build its ledger).
 void ledger_sizes(benchmark::internal::Benchmark* bench) {
-  for (const int64_t events : {10'000, 100'000, 1'000'000}) bench->Arg(events);
-  if (subsidy_bench::with_10m()) bench->Arg(10'000'000);
+  for (const int64_t events : subsidy_bench::sizes()) bench->Arg(events);
 }
 
 BENCHMARK(BM_LedgerParseCsv)->Apply(ledger_sizes)->Unit(benchmark::kMillisecond)->Iterations(1);

@@ -273,15 +273,12 @@ BENCHMARK(BM_ProgramsAllocate)
     ->UseRealTime();
 
 const bool registered = [] {
-  std::vector<int64_t> sizes = {10'000, 100'000, 1'000'000};
-  if (subsidy_bench::with_10m()) sizes.push_back(10'000'000);
   for (const Method& method : kMethods) {
     for (const auto& [prefix, function] : {std::pair{"BM_ScarcityAllocate/", &BM_ScarcityAllocate},
                                            std::pair{"BM_ScarcitySettle/", &BM_ScarcitySettle}}) {
       benchmark::internal::Benchmark* bench = benchmark::RegisterBenchmark(
           (std::string(prefix) + method.name).c_str(), function, &method);
-      for (const int64_t rows : sizes) bench->Arg(rows);
-      bench->Unit(benchmark::kMillisecond)->UseRealTime();
+      bench->Apply(subsidy_bench::roster_sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
     }
   }
   return true;

@@ -9,7 +9,6 @@
 #include <benchmark/benchmark.h>
 
 #include <memory>
-#include <vector>
 
 #include "common_bench.hpp"
 #include "subsidy/whatif.hpp"
@@ -55,14 +54,8 @@ void BM_WhatifSweep100(benchmark::State& state) {
   state.counters["points"] = kPoints;
   state.SetItemsProcessed(state.iterations() * kPoints * state.range(0));
 }
-// 10k, 100k and 1M rows (10M with SUBSIDY_BENCH_10M=1), on 1 and 2 threads.
-void sweep_sizes(benchmark::internal::Benchmark* bench) {
-  std::vector<int64_t> rows{10'000, 100'000, 1'000'000};
-  if (subsidy_bench::with_10m()) rows.push_back(10'000'000);
-  bench->ArgsProduct({rows, {1, 2}});
-}
 BENCHMARK(BM_WhatifSweep100)
-    ->Apply(sweep_sizes)
+    ->Apply(subsidy_bench::roster_sizes_by_threads)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -461,30 +461,16 @@ Result<std::vector<internal::ScratchVector<internal::RankValue>>> Settler::rank_
           }
         }
       }
-      // A program's lines come in row order: each row is searched for from the last one found,
-      // by steps that double, rather than over all the rows.
+      // A program's lines come in roster row order (ProgramAwards), as its eligible rows do, and
+      // each line's row is one of them: the two are walked together, not searched.
       const ProgramAwards& lines = allocation_.awards.programs[program];
-      size_t from = 0;
-      RowIndex previous = -1;
+      size_t position = 0;
       for (size_t k = 0; k < settlement.lines.size(); ++k) {
         if (settlement.lines[k].program != program) continue;
         const RowIndex row = lines.rows[settlement.lines[k].line];
-        if (row <= previous) from = 0;  // every row before `from` is below `row`
-        size_t low = from;
-        size_t high = from;
-        for (size_t step = 1; high < ranked.rows.size() && ranked.rows[high] < row; step *= 2) {
-          low = high + 1;
-          high = from + step;
-        }
-        high = std::min(high, ranked.rows.size());
-        const size_t position =
-            std::lower_bound(ranked.rows.begin() + static_cast<ptrdiff_t>(low),
-                             ranked.rows.begin() + static_cast<ptrdiff_t>(high), row) -
-            ranked.rows.begin();
+        while (ranked.rows[position] < row) ++position;
         keys[key][k] =
             internal::RankValue{ranked.values.num[position], ranked.values.den[position]};
-        from = position;
-        previous = row;
       }
     }
   }
@@ -528,8 +514,7 @@ Status Settler::run(Settlement& settlement) {
   }
   PoolSummary& summary = allocation_.pools[settlement.summary];
   summary.requested += requested;
-  Int128 sum = 0;
-  bool negative = false;
+  int64_t sum = 0;  // <= Σ requested, which fits in int64 (checked above)
   for (size_t k = 0; k < lines.size(); ++k) {
     const uint32_t line = lines[k].line;
     ProgramGrants& grants = allocation_.grants[lines[k].program];
@@ -540,16 +525,9 @@ Status Settler::run(Settlement& settlement) {
                           : granted[k] > 0                 ? LineStatus::kScaled
                                                            : LineStatus::kUnfunded;
     sum += granted[k];
-    negative |= granted[k] < 0;
     summary.funded += granted[k] > 0 ? 1 : 0;
   }
-  // Grants of 0 or more that add up within int64 fen: one checked sum, as the sums line by line
-  // would give. Otherwise line by line, for the same error.
-  if (!negative && sum <= INT64_MAX) {
-    summary.granted += Money::from_fen(static_cast<int64_t>(sum));
-  } else {
-    for (const int64_t amount : granted) summary.granted += Money::from_fen(amount);
-  }
+  summary.granted += Money::from_fen(sum);
   summary.remaining = summary.budget - summary.granted;
   return Status::Ok();
 }

@@ -19,10 +19,6 @@
 
 namespace subsidy::internal {
 
-bool id_order_less(const SettleLine& a, const SettleLine& b) {
-  return a.id_rank < b.id_rank || (a.id_rank == b.id_rank && a.program < b.program);
-}
-
 namespace {
 
 __extension__ typedef unsigned __int128 UInt128;
@@ -353,50 +349,37 @@ std::vector<int64_t> settle_pro_rata(std::span<const SettleLine> lines, int64_t 
 void settle_pro_rata(std::span<const SettleLine> lines, int64_t budget, int64_t unit, IdRanks ranks,
                      std::span<int64_t> granted) {
   const int64_t settled = budget / unit * unit;
-  Int128 total = 0;
-  int64_t least = 0;
-  for (const SettleLine& line : lines) {
-    total += line.requested;
-    least = std::min(least, line.requested);
-  }
+  const Int128 total = total_requested(lines);
   if (total <= settled) return requested_in_full(lines, granted);
-  // q_i = req_i · B / Σ: base_i = ⌊q_i / u⌋ · u, remainder (req_i · B − base_i · Σ) / Σ.
-  Int128 given = 0;
-  const Int128 divisor = total * unit;
-  const bool nonnegative = least >= 0;
-  if (settled >= 0 && nonnegative && divisor <= static_cast<Int128>(UINT64_MAX)) {
-    // The remainder is req_i · B mod Σ·u: below 2^64, and the quotient in 64 bits too when
-    // req_i · B is.
-    const auto over = static_cast<uint64_t>(divisor);
-    ScratchVector<uint64_t> remainder(lines.size());
+  // q_i = req_i · B / Σ: base_i = ⌊q_i / u⌋ · u, remainder (req_i · B − base_i · Σ) / Σ, whose
+  // numerator is req_i · B mod Σ·u. Requests and B are >= 0, so all of it is unsigned; the
+  // remainders fit in 64 bits when Σ·u does, and so do the divisions when req_i · B does too.
+  const auto divisor = static_cast<UInt128>(total) * static_cast<uint64_t>(unit);
+  auto settle = [&]<class Remainder>(ScratchVector<Remainder> remainder) {
+    Int128 given = 0;
     for (size_t k = 0; k < lines.size(); ++k) {
       const UInt128 share = static_cast<UInt128>(static_cast<uint64_t>(lines[k].requested)) *
                             static_cast<uint64_t>(settled);
-      uint64_t quotient = 0;
-      if (share >> 64 == 0) {
-        quotient = static_cast<uint64_t>(share) / over;
-        remainder[k] = static_cast<uint64_t>(share) % over;
+      UInt128 quotient = 0;
+      if ((share | divisor) >> 64 == 0) {
+        quotient = static_cast<uint64_t>(share) / static_cast<uint64_t>(divisor);
+        remainder[k] = static_cast<Remainder>(static_cast<uint64_t>(share) %
+                                              static_cast<uint64_t>(divisor));
       } else {
-        quotient = static_cast<uint64_t>(share / over);
-        remainder[k] = static_cast<uint64_t>(share % over);
+        quotient = share / divisor;
+        remainder[k] = static_cast<Remainder>(share % divisor);
       }
       granted[k] = static_cast<int64_t>(quotient) * unit;
       given += granted[k];
     }
-    give_extra_units<uint64_t>(lines, ranks, remainder,
-                               static_cast<int64_t>((settled - given) / unit), unit, granted);
-    return;
+    give_extra_units<Remainder>(lines, ranks, remainder,
+                                static_cast<int64_t>((settled - given) / unit), unit, granted);
+  };
+  if (divisor >> 64 == 0) {
+    settle(ScratchVector<uint64_t>(lines.size()));
+  } else {
+    settle(ScratchVector<Int128>(lines.size()));
   }
-  ScratchVector<Int128> remainder(lines.size());
-  for (size_t k = 0; k < lines.size(); ++k) {
-    const Int128 share = static_cast<Int128>(lines[k].requested) * settled;
-    const auto base = static_cast<int64_t>(share / divisor) * unit;
-    granted[k] = base;
-    remainder[k] = share - static_cast<Int128>(base) * total;
-    given += base;
-  }
-  give_extra_units<Int128>(lines, ranks, remainder, static_cast<int64_t>((settled - given) / unit),
-                           unit, granted);
 }
 
 std::vector<int64_t> settle_equal_cap(std::span<const SettleLine> lines, int64_t budget,
@@ -445,9 +428,7 @@ void settle_equal_cap(std::span<const SettleLine> lines, int64_t budget, int64_t
     given += base;
   }
   const auto extra = static_cast<int64_t>((settled - given) / unit);
-  if (extra <= 0) return;
-  give_to_lowest_ids(lines, ranks, at_level, std::min(static_cast<size_t>(extra), at_level.size()),
-                     unit, granted);
+  if (extra > 0) give_to_lowest_ids(lines, ranks, at_level, static_cast<size_t>(extra), unit, granted);
 }
 
 std::vector<int64_t> settle_in_order(std::span<const SettleLine> lines,

@@ -70,7 +70,7 @@ struct IdRanks {
   int64_t of(const SettleLine& line) const {
     return table == nullptr ? line.id_rank : table[line.id_rank];
   }
-  // Orders as id_order_less: the rank, then the program.
+  // The base order of every method: by enterprise id (its rank), then plan order (the program).
   uint64_t key(const SettleLine& line) const {
     return static_cast<uint64_t>(of(line)) << 32 | static_cast<uint32_t>(line.program);
   }
@@ -81,9 +81,6 @@ struct RankValue {
   Int128 num = 0;
   Int128 den = 0;  // 0: null
 };
-
-// Lines ordered by enterprise id, then plan order: the base order of every method.
-bool id_order_less(const SettleLine& a, const SettleLine& b);
 
 // Each method returns what it grants per line, or (the engine's form, into its scratch arrays)
 // writes it to `granted`, one entry per line. Budgets are >= 0 (the plan reader sees to it).

@@ -613,7 +613,12 @@ struct TestRng {
   int64_t below(int64_t n) { return static_cast<int64_t>(next() % static_cast<uint64_t>(n)); }
 };
 
-ScaleCase scale_case(size_t count, uint64_t seed, bool huge) {
+// The size of the requests: small; wide (req · B past 2^64, Σ · u within it: pro_rata's 128-bit
+// products over a 64-bit divisor); huge (Σ · u past 2^64: its 128-bit remainders).
+enum class Magnitude { kSmall, kWide, kHuge };
+
+ScaleCase scale_case(size_t count, uint64_t seed, Magnitude magnitude) {
+  const bool huge = magnitude == Magnitude::kHuge;
   TestRng rng{seed};
   ScaleCase c;
   const int64_t units[] = {1, 100, 10000};
@@ -629,7 +634,11 @@ ScaleCase scale_case(size_t count, uint64_t seed, bool huge) {
     for (int32_t program = 0; program < 3 && c.lines.size() < count; ++program) {
       if (rng.below(2) == 0 && program > 0) continue;
       int64_t requested = (1 + rng.below(kinds)) * c.unit * (1 + rng.below(3));
-      if (huge) requested = (int64_t{1} << 61) / c.unit * c.unit - rng.below(kinds) * c.unit;
+      if (magnitude == Magnitude::kWide) {
+        requested = (int64_t{1} << 34) / c.unit * c.unit + rng.below(kinds) * c.unit;
+      } else if (huge) {
+        requested = (int64_t{1} << 61) / c.unit * c.unit - rng.below(kinds) * c.unit;
+      }
       c.lines.push_back(SettleLine{requested, static_cast<int64_t>(row), program,
                                    static_cast<uint32_t>(c.lines.size())});
       total += requested;
@@ -749,9 +758,10 @@ std::vector<uint32_t> ref_priority_order(const ScaleCase& c,
 TEST(ScarcityAtScale, ProRataAndEqualCapMatchPlainSortsOfTheSpecOrders) {
   for (const size_t count : {1, 2, 63, 65, 257, 3000, 40000}) {
     for (uint64_t seed = 1; seed <= 6; ++seed) {
-      for (const bool huge : {false, true}) {
-        const ScaleCase c = scale_case(count, seed * 7919 + count, huge);
-        SCOPED_TRACE(testing::Message() << count << " lines, seed " << seed << (huge ? ", huge" : "")
+      for (const Magnitude magnitude : {Magnitude::kSmall, Magnitude::kWide, Magnitude::kHuge}) {
+        const ScaleCase c = scale_case(count, seed * 7919 + count, magnitude);
+        SCOPED_TRACE(testing::Message() << count << " lines, seed " << seed << ", magnitude "
+                                        << static_cast<int>(magnitude)
                                         << ", unit " << c.unit << ", budget " << c.budget);
         const internal::IdRanks ranks{c.table.data()};
         ASSERT_EQ(internal::settle_pro_rata(c.lines, c.budget, c.unit, ranks), ref_pro_rata(c));
@@ -768,7 +778,7 @@ TEST(ScarcityAtScale, ProRataAndEqualCapMatchPlainSortsOfTheSpecOrders) {
 TEST(ScarcityAtScale, PriorityMatchesAPlainSortOfTheSpecOrder) {
   for (const size_t count : {1, 2, 65, 300, 5000, 20000}) {
     for (uint64_t seed = 1; seed <= 6; ++seed) {
-      ScaleCase c = scale_case(count, seed * 104729 + count, false);
+      ScaleCase c = scale_case(count, seed * 104729 + count, Magnitude::kSmall);
       TestRng rng{seed};
       const size_t key_count = static_cast<size_t>(rng.below(3));
       const auto keys = random_keys(c.lines.size(), key_count, rng);

@@ -143,7 +143,8 @@ class Plan:
     def from_dict(cls, plan: Mapping[str, Any], file_name: str = "<dict>") -> "Plan":
         """A plan from the same structure as the YAML file, as Python values. Amounts and rates
         are best given as text ("50万", "5%") or Decimal; ints are yuan, floats are read by
-        their shortest decimal (what Python prints), written out without an exponent. Read by the same reader as a file, so errors are the same."""
+        their shortest decimal (what Python prints), written out without an exponent. Read by
+        the same reader as a file, so errors are the same."""
         text = json.dumps(_plain_floats(plan), ensure_ascii=False, indent=2,
                           default=_plan_json_default)
         return cls(_core.parse_plan(text, file_name))
